@@ -1,0 +1,78 @@
+/** Ping, cluster summary and maintenance mode (API.md §4.1, §4.2, §4.7). */
+import type { FastifyInstance } from 'fastify';
+import { ACTIVE_APP_STATES } from '../../api/app-types.ts';
+import type { ClusterSummary } from '../../api/cluster-types.ts';
+import { ACTIVE_TASK_STATES } from '../../api/task-types.ts';
+import { success } from '../../common/envelope.ts';
+import { LookupFailedError } from '../../common/errors.ts';
+import type { CoreServices } from './core-services.ts';
+
+/**
+ * App and task counts are read from the store on each call (apps: all records; tasks: the
+ * active ones only), so they are exact without the modules having to feed counters.
+ */
+export async function clusterSummary(services: CoreServices): Promise<ClusterSummary> {
+  const { ctx, registry, cluster } = services;
+  const [apps, activeTasks] = await Promise.all([
+    ctx.store.listApps(),
+    ctx.store.listTasks({ states: [...ACTIVE_TASK_STATES] }),
+  ]);
+  let numExecutors = 0;
+  let freeCores = 0;
+  let usedCores = 0;
+  let freeMemory = 0;
+  let usedMemory = 0;
+  for (const live of registry.list()) {
+    if (!live.connected) continue;
+    numExecutors += 1;
+    const usage = ctx.ledger.usage(live.record.executorId);
+    freeCores += usage.freeCores;
+    usedCores += usage.usedCores;
+    freeMemory += usage.freeMemory;
+    usedMemory += usage.usedMemory;
+  }
+  return {
+    leader: ctx.leaderAddress,
+    state: cluster.state(),
+    numExecutors,
+    numApplications: apps.length,
+    numActiveApplications: apps.filter((a) => ACTIVE_APP_STATES.has(a.state)).length,
+    numActiveTasks: activeTasks.length,
+    numLocalServices: 0,
+    numActiveLocalServices: 0,
+    freeCores,
+    usedCores,
+    totalCores: freeCores + usedCores,
+    freeMemory,
+    usedMemory,
+    totalMemory: freeMemory + usedMemory,
+  };
+}
+
+export function registerClusterRoutes(app: FastifyInstance, services: CoreServices): void {
+  const log = services.ctx.logger.child({ component: 'cluster' });
+
+  app.get('/apis/v1/ping', { config: { roles: 'ANY' } }, async () => success('pong'));
+
+  app.get('/apis/v1/cluster', { config: { roles: 'ANY' } }, async () => {
+    try {
+      return success(await clusterSummary(services));
+    } catch (error) {
+      log.error({ err: error }, 'cluster summary failed');
+      throw new LookupFailedError('Could not fetch cluster summary');
+    }
+  });
+
+  for (const [path, state] of [['set', 'MAINTENANCE'], ['unset', 'NORMAL']] as const) {
+    app.post(`/apis/v1/cluster/maintenance/${path}`, { config: { roles: 'MAINT' } }, async (request) => {
+      try {
+        const data = await services.cluster.set(state);
+        log.info({ user: request.principal.username, state }, 'cluster state changed');
+        return success(data);
+      } catch (error) {
+        log.error({ err: error, state }, 'could not change cluster state');
+        throw new LookupFailedError('Could not change cluster state');
+      }
+    });
+  }
+}

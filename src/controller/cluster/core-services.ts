@@ -1,0 +1,17 @@
+/**
+ * The concrete services behind the controller context that the core routes need beyond the
+ * `ControllerContext` interfaces (maintenance set/unset, removed executors, blacklisting).
+ */
+import type { ControllerContext } from '../context.ts';
+import type { StoreEventBus } from '../events/event-bus.ts';
+import type { LiveExecutorRegistry } from '../executors/executor-registry.ts';
+import type { ClusterStateManager } from './cluster-state.ts';
+import type { ExecutorBlacklisting } from './executor-blacklisting.ts';
+
+export interface CoreServices {
+  ctx: ControllerContext;
+  registry: LiveExecutorRegistry;
+  cluster: ClusterStateManager;
+  eventBus: StoreEventBus;
+  blacklisting: ExecutorBlacklisting;
+}

@@ -1,0 +1,120 @@
+/**
+ * `GET /apis/v1/cluster/events/stream`: every cluster event, corral's own types included, as
+ * server-sent events. Each event is one `data:` line holding the event JSON (its `type` is
+ * inside, so `EventSource.onmessage` sees them all) with the event id as the SSE `id`.
+ *
+ * Query: `type=T` (repeatable or comma-separated) keeps only those types; `lastSyncTime=MS`
+ * first replays stored events newer than that, oldest first, then continues live without gaps
+ * or duplicates. A comment line every `heartbeatMs` keeps proxies from closing an idle stream;
+ * a client that stops reading (more than 8 MiB queued) is disconnected.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { ALL_EVENT_TYPES, type ClusterEvent } from '../../api/cluster-types.ts';
+import { CommandValidationError } from '../../common/errors.ts';
+import { stringifyWithoutNulls } from '../../common/envelope.ts';
+import type { Logger } from '../../common/logger.ts';
+import type { EventBus } from '../context.ts';
+import type { Store } from '../store/store.ts';
+import { queryInteger, queryList } from '../http/query-params.ts';
+
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+
+
+export interface EventStreamOptions {
+  events: EventBus;
+  store: Store;
+  logger: Logger;
+  heartbeatMs?: number;
+}
+
+/** Open streams, so shutdown can end them. */
+export class EventStreams {
+  private readonly open = new Set<ServerResponse>();
+
+  add(res: ServerResponse): void {
+    this.open.add(res);
+    res.on('close', () => this.open.delete(res));
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  closeAll(): void {
+    for (const res of this.open) res.end();
+    this.open.clear();
+  }
+}
+
+function frame(event: ClusterEvent): string {
+  return `id: ${event.id}\ndata: ${stringifyWithoutNulls(event)}\n\n`;
+}
+
+export function registerEventStream(app: FastifyInstance, options: EventStreamOptions): EventStreams {
+  const streams = new EventStreams();
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const log = options.logger.child({ component: 'event-stream' });
+
+  app.get('/apis/v1/cluster/events/stream', { config: { roles: 'ANY' } }, async (request, reply) => {
+    const query = request.query as Record<string, string | string[]>;
+    const types = new Set(queryList(query, 'type').flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean));
+    // A filter naming a type that does not exist would wait forever on nothing.
+    const unknown = [...types].filter((t) => !ALL_EVENT_TYPES.has(t));
+    if (unknown.length > 0) {
+      throw new CommandValidationError(`type has unknown event type(s) ${unknown.map((t) => `"${t}"`).join(', ')}; known types (upper-case): ${[...ALL_EVENT_TYPES].join(', ')}`);
+    }
+    const replayAfter = query.lastSyncTime === undefined ? undefined : queryInteger(query, 'lastSyncTime', 0, { min: 0 });
+    const wanted = (event: ClusterEvent) => types.size === 0 || types.has(event.type);
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 3000\n: connected\n\n');
+    streams.add(res);
+
+    const write = (text: string) => {
+      if (res.writableEnded) return;
+      res.write(text);
+      if (res.writableLength > MAX_QUEUED_BYTES) {
+        log.warn({ user: request.principal.username }, 'event stream client too slow: disconnecting');
+        res.end();
+      }
+    };
+
+    // Live events arriving during the replay are held back, then sent without duplicates.
+    let held: ClusterEvent[] | undefined = replayAfter === undefined ? undefined : [];
+    const unsubscribe = options.events.subscribe((event) => {
+      if (!wanted(event)) return;
+      if (held) held.push(event);
+      else write(frame(event));
+    });
+    const heartbeat = setInterval(() => write(': heartbeat\n\n'), heartbeatMs);
+    res.on('close', () => {
+      unsubscribe();
+      clearInterval(heartbeat);
+    });
+
+    if (replayAfter !== undefined) {
+      try {
+        const stored = await options.store.listEvents({ after: replayAfter, types: types.size ? [...types] : undefined });
+        const sent = new Set<string>();
+        for (const event of stored.reverse()) {
+          sent.add(event.id);
+          write(frame(event));
+        }
+        for (const event of held ?? []) if (!sent.has(event.id)) write(frame(event));
+      } catch (error) {
+        log.error({ err: error }, 'event replay failed');
+        write(': replay failed\n\n');
+      }
+      held = undefined;
+    }
+  });
+  return streams;
+}

@@ -1,0 +1,200 @@
+/**
+ * Placement (API.md §6.8, §2.3.9): which executors may take a workload, and where it goes.
+ * Used by tasks and by application operations alike.
+ *
+ * An executor is a candidate when it is ACTIVE, connected, has the driver for the executable
+ * type, is in `onlyExecutors` (node-filter fan-out) when given, passes the effective placement
+ * policy, and has the cores and memory free on one NUMA node. Among candidates the least
+ * allocated one wins (highest free-core share, then free-memory share, then fewest workloads
+ * of the same group, then executorId for determinism), which spreads load evenly.
+ *
+ * Every executor carries its hostname as a tag; any other tag makes it *tagged*, reserved for
+ * workloads that ask for it (the implicit NO_TAG rule, `effectivePolicy`).
+ */
+import type { ExecutorRecord } from '../../api/cluster-types.ts';
+import type { ExecutableType, PlacementPolicy } from '../../api/spec-types.ts';
+import type { Allocation } from '../../api/resource-types.ts';
+import type { ExecutorRegistry, LiveExecutor } from '../context.ts';
+import type { ResourceLedger } from './resource-ledger.ts';
+
+export interface PlacementRequest {
+  policy: PlacementPolicy | undefined;
+  executableType: ExecutableType;
+  cores: number;
+  memoryMB: number;
+  /** Per-host limits count workloads of this group: appId for apps, sourceAppName for tasks. */
+  groupKey: string;
+  /** Active workloads of `groupKey` per executorId, including ones placed earlier in the same operation. */
+  countsPerExecutor: ReadonlyMap<string, number>;
+  /** Restrict to these executors (node-filter fan-out), if given. */
+  onlyExecutors?: ReadonlySet<string>;
+  /** The executors were chosen explicitly (node filter): apply the policy without the implicit NO_TAG rule. */
+  explicitNodes?: boolean;
+}
+
+export interface PlacementDeps {
+  /** Only `list`/`get` are used, so tests can pass an in-memory double. */
+  executors: Pick<ExecutorRegistry, 'list' | 'get'>;
+  ledger: ResourceLedger;
+}
+
+export type PlacementResult = { executorId: string; allocation: Allocation } | { error: string };
+
+/** Whether a policy asks for tags itself (MATCH_TAG or RULE_BASED at any depth). */
+function isTagAware(policy: PlacementPolicy): boolean {
+  if (policy.type === 'MATCH_TAG' || policy.type === 'RULE_BASED') return true;
+  if (policy.type === 'COMPOSITE') return policy.policies.some(isTagAware);
+  return false;
+}
+
+/** The policy actually applied: Drove's implicit NO_TAG rule. */
+export function effectivePolicy(policy: PlacementPolicy | undefined): PlacementPolicy {
+  const given: PlacementPolicy = policy ?? { type: 'ANY' };
+  if (isTagAware(given)) return given;
+  return { type: 'COMPOSITE', combiner: 'AND', policies: [given, { type: 'NO_TAG' }] };
+}
+
+/** The executor's tags as placement sees them: its configured tags plus its hostname. */
+export function executorTags(record: ExecutorRecord): string[] {
+  return record.tags.includes(record.hostname) ? record.tags : [record.hostname, ...record.tags];
+}
+
+/**
+ * Evaluates a policy for one executor. `perHostLimits: false` treats ONE_PER_HOST and
+ * MAX_N_PER_HOST as passing (the capacity check ignores them, §2.3.9).
+ */
+export function policyAllows(
+  policy: PlacementPolicy,
+  record: ExecutorRecord,
+  countOnExecutor: number,
+  perHostLimits = true,
+): boolean {
+  switch (policy.type) {
+    case 'ANY':
+      return true;
+    case 'ONE_PER_HOST':
+      return !perHostLimits || countOnExecutor === 0;
+    case 'MAX_N_PER_HOST':
+      return !perHostLimits || countOnExecutor < policy.max;
+    case 'MATCH_TAG':
+      return record.hostname === policy.tag || record.tags.includes(policy.tag);
+    case 'NO_TAG':
+      return record.tags.every((tag) => tag === record.hostname);
+    case 'COMPOSITE':
+      return policy.combiner === 'OR'
+        ? policy.policies.some((p) => policyAllows(p, record, countOnExecutor, perHostLimits))
+        : policy.policies.every((p) => policyAllows(p, record, countOnExecutor, perHostLimits));
+    case 'RULE_BASED': // rejected at validation until rules are supported
+    case 'LOCAL': // local services only
+      return false;
+  }
+}
+
+/** A short human rendering of a policy for error messages, e.g. `COMPOSITE(AND)[ANY, NO_TAG]`. */
+export function describePolicy(policy: PlacementPolicy): string {
+  switch (policy.type) {
+    case 'MAX_N_PER_HOST':
+      return `MAX_N_PER_HOST(${policy.max})`;
+    case 'MATCH_TAG':
+      return `MATCH_TAG(${policy.tag})`;
+    case 'COMPOSITE':
+      return `COMPOSITE(${policy.combiner})[${policy.policies.map(describePolicy).join(', ')}]`;
+    default:
+      return policy.type;
+  }
+}
+
+function isSchedulable(executor: LiveExecutor): boolean {
+  return executor.connected && executor.record.executorState === 'ACTIVE';
+}
+
+/**
+ * Picks an executor and takes resources for `ownerId` in the ledger. On failure the error
+ * names the first filter that left no candidate (driver, pinning, policy, resources).
+ */
+export function place(deps: PlacementDeps, request: PlacementRequest, ownerId: string): PlacementResult {
+  const policy = request.explicitNodes ? request.policy ?? { type: 'ANY' } : effectivePolicy(request.policy);
+  const pool = request.onlyExecutors
+    ? [...request.onlyExecutors].map((id) => deps.executors.get(id)).filter((e): e is LiveExecutor => e !== undefined)
+    : deps.executors.list();
+
+  let schedulable = 0;
+  let withDriver = 0;
+  let allowed = 0;
+  let best: { executorId: string; score: [number, number, number] } | undefined;
+  let mostFreeCores = -1;
+  let mostFreeMemory = -1;
+  for (const executor of pool) {
+    if (!isSchedulable(executor)) continue;
+    schedulable++;
+    const record = executor.record;
+    if (!record.drivers.includes(request.executableType)) continue;
+    withDriver++;
+    const count = request.countsPerExecutor.get(record.executorId) ?? 0;
+    if (!policyAllows(policy, record, count)) continue;
+    allowed++;
+    const capacity = deps.ledger.capacity(record.executorId);
+    mostFreeCores = Math.max(mostFreeCores, capacity.freeCores);
+    mostFreeMemory = Math.max(mostFreeMemory, capacity.freeMemory);
+    if (!deps.ledger.canFit(record.executorId, request.cores, request.memoryMB)) continue;
+    const score: [number, number, number] = [
+      capacity.totalCores > 0 ? capacity.freeCores / capacity.totalCores : 0,
+      capacity.totalMemory > 0 ? capacity.freeMemory / capacity.totalMemory : 0,
+      -count,
+    ];
+    if (!best || better(score, record.executorId, best.score, best.executorId)) best = { executorId: record.executorId, score };
+  }
+
+  if (best) {
+    const allocation = deps.ledger.allocate(ownerId, best.executorId, request.cores, request.memoryMB);
+    if (allocation) return { executorId: best.executorId, allocation };
+  }
+  const pinned = request.onlyExecutors ? ` among the pinned executor(s) ${[...request.onlyExecutors].join(', ')}` : '';
+  if (pool.length === 0) return { error: request.onlyExecutors ? `the pinned executor(s) ${[...request.onlyExecutors].join(', ')} are not known to the controller` : 'no executor is registered' };
+  if (schedulable === 0) return { error: `no executor is ACTIVE and connected${pinned}` };
+  if (withDriver === 0) return { error: `no ACTIVE executor has the ${request.executableType} driver${pinned}` };
+  if (allowed === 0) {
+    return { error: `no ACTIVE executor with the ${request.executableType} driver satisfies the placement policy ${describePolicy(policy)}${pinned}` };
+  }
+  return {
+    error: `not enough free resources: needs ${request.cores} CPU core(s) and ${request.memoryMB} MB on one NUMA node; `
+      + `the eligible executors have at most ${mostFreeCores} free core(s) and ${mostFreeMemory} MB free${pinned}`,
+  };
+}
+
+function better(score: [number, number, number], id: string, bestScore: [number, number, number], bestId: string): boolean {
+  for (let i = 0; i < score.length; i++) if (score[i] !== bestScore[i]) return score[i] > bestScore[i];
+  return id < bestId;
+}
+
+/**
+ * Capacity check for `count` workloads (§2.3.9): over ACTIVE executors (connected, or not yet
+ * declared lost) that pass the tag rules of the effective policy — per-host limits ignored —
+ * the summed free cores and memory must cover `count` × the request, and the biggest NUMA node
+ * must have at least the per-workload core count. Returns the verbatim messages (empty = pass).
+ */
+export function capacityCheck(deps: PlacementDeps, request: PlacementRequest, count: number): string[] {
+  const policy = request.explicitNodes ? request.policy ?? { type: 'ANY' } : effectivePolicy(request.policy);
+  let freeCores = 0;
+  let freeMemory = 0;
+  let maxNodeCores = 0;
+  for (const executor of deps.executors.list()) {
+    const record = executor.record;
+    if (record.executorState !== 'ACTIVE' || (!executor.connected && record.lostAt !== undefined)) continue;
+    if (request.onlyExecutors && !request.onlyExecutors.has(record.executorId)) continue;
+    if (!policyAllows(policy, record, 0, false)) continue;
+    const capacity = deps.ledger.capacity(record.executorId);
+    freeCores += capacity.freeCores;
+    freeMemory += capacity.freeMemory;
+    maxNodeCores = Math.max(maxNodeCores, deps.ledger.largestNodeCores(record.executorId));
+  }
+  const errors: string[] = [];
+  const requiredCores = count * request.cores;
+  const requiredMemory = count * request.memoryMB;
+  if (requiredCores > freeCores) errors.push(`Cluster does not have enough CPU. Required: ${requiredCores} Available: ${freeCores}`);
+  if (requiredMemory > freeMemory) errors.push(`Cluster does not have enough Memory. Required: ${requiredMemory} Available: ${freeMemory}`);
+  if (request.cores > maxNodeCores) {
+    errors.push(`Required cores exceeds the maximum core available on a single NUMA node in the cluster. Required: ${request.cores} Max: ${maxNodeCores}`);
+  }
+  return errors;
+}

@@ -1,0 +1,53 @@
+/** Operation records: listed newest first with paging; finished ones pruned by finish time. */
+import type { Kysely } from 'kysely';
+import { ACTIVE_OPERATION_STATES, type OperationRecord } from '../../api/operation-types.ts';
+import type { OperationQuery } from './store.ts';
+import { RecordNotFoundError, rejectDuplicates } from './store-errors.ts';
+import { checkPaging, checkTime, doc, docs, operationRow } from './store-rows.ts';
+import type { StoreDatabase } from './store-tables.ts';
+
+type Db = Kysely<StoreDatabase>;
+
+const ACTIVE_STATES = [...ACTIVE_OPERATION_STATES];
+
+/** Throws DuplicateRecordError when the operationId exists. */
+export async function insertOperation(db: Db, record: OperationRecord): Promise<void> {
+  await rejectDuplicates(`Operation ${record.operationId} already exists`,
+    () => db.insertInto('operations').values(operationRow(record)).execute());
+}
+
+export async function updateOperation(db: Db, record: OperationRecord): Promise<void> {
+  const { operation_id, ...columns } = operationRow(record);
+  const result = await db.updateTable('operations').set(columns).where('operation_id', '=', operation_id).executeTakeFirst();
+  if (result.numUpdatedRows === 0n) {
+    throw new RecordNotFoundError(`Operation ${record.operationId} does not exist; nothing was updated`, [record.operationId]);
+  }
+}
+
+export async function getOperation(db: Db, operationId: string): Promise<OperationRecord | undefined> {
+  return doc<OperationRecord>(await db.selectFrom('operations').select('doc').where('operation_id', '=', operationId).executeTakeFirst());
+}
+
+/** Filters combine with AND; an empty `states` list means no state filter. Newest first. */
+export async function listOperations(db: Db, query: OperationQuery): Promise<OperationRecord[]> {
+  const { offset, limit } = checkPaging(query);
+  let select = db.selectFrom('operations').select('doc');
+  if (query.states?.length) select = select.where('state', 'in', query.states);
+  if (query.appId !== undefined) select = select.where('app_id', '=', query.appId);
+  if (query.type !== undefined) select = select.where('type', '=', query.type);
+  select = select.orderBy('created', 'desc').orderBy('operation_id', 'desc');
+  // SQLite cannot OFFSET without a LIMIT; a limit past any real count works on both engines.
+  if (limit !== undefined || offset > 0) select = select.limit(limit ?? Number.MAX_SAFE_INTEGER);
+  if (offset > 0) select = select.offset(offset);
+  return docs<OperationRecord>(await select.execute());
+}
+
+/** Deletes operations that finished (not active, `finished` set) before `before`. */
+export async function pruneOperations(db: Db, before: number): Promise<number> {
+  const result = await db.deleteFrom('operations')
+    .where('finished', 'is not', null)
+    .where('finished', '<', checkTime('before', before))
+    .where('state', 'not in', ACTIVE_STATES)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

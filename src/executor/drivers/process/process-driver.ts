@@ -1,0 +1,332 @@
+/**
+ * The process driver: runs a PROCESS executable directly on the host, with no per-task Node
+ * supervisor (the task benchmark must stay close to the raw spawn rate).
+ *
+ *   spawn /bin/sh -c '"$@" 3>&-; c=$?; echo "$CORRAL_EXIT_KEY $c" >&3; exit $c' corral-task CMD ARGS…
+ *
+ * - `detached`: the shell starts a new session, so its pid is the process group id and the
+ *   whole tree can be signalled at once (`kill(-pgid)`).
+ * - stdout and stderr are the `output.log` file itself (opened O_APPEND), not pipes, so output
+ *   keeps flowing while the executor is down and the rotator can copytruncate it.
+ * - The exit status lands in the executor's exit log (fd 3, see exit-log.ts), so an executor
+ *   that restarts while the task runs still learns the true exit code. The handle keeps pid,
+ *   pgid, the process start time (a reused pid does not fool `recover`) and where the exit
+ *   status goes.
+ * - Without an executor restart the exit comes from the child's `exit` event; after one,
+ *   `wait` polls /proc and the exit file.
+ * - `wait`, `stop` and `kill` resolve only when no live member of the group is left.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { Driver, DriverHandle, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
+import { abortable, pause } from '../../abort-utils.ts';
+import { CommandNotRunnableError, resolveCommand } from './command-resolver.ts';
+import { ExitLog, PER_WORKLOAD_EXIT_FILE, readExitStatus, type ExitTarget } from './exit-log.ts';
+import {
+  ProcessGroupWatcher, findGroupLeaderByEnvironment, isProcessAlive, readProcStat, signalExitCode, signalGroup,
+} from './process-group.ts';
+import { directoriesOf, spawnDirect, type ChildExit } from './process-launch.ts';
+import { SpawnClient, SpawnHelperError, type SpawnRequest, type SpawnedChild } from './spawn-client.ts';
+import { resolveUser } from './user-lookup.ts';
+
+/** The command never sees fd 3; the shell appends its line there once the command ended. */
+const SHARED_EXIT_WRAPPER = '"$@" 3>&-; c=$?; echo "$CORRAL_EXIT_KEY $c" >&3; exit $c';
+const OWN_EXIT_WRAPPER = '"$@"; c=$?; echo $c > "$CORRAL_EXIT_FILE"; exit $c';
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Variables of the executor's own environment a host process reasonably expects. */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL'];
+const EXEC_OUTPUT_LIMIT = 64 * 1024;
+
+export interface ProcessDriverOptions {
+  /** After the main process exits, how long its leftovers get between SIGTERM and SIGKILL. */
+  leftoverGraceMs?: number;
+  /** How often a recovered process is polled for its exit. */
+  recoverPollMs?: number;
+  /** Longest wait for a group to vanish after SIGKILL before giving up with an error. */
+  killWaitMs?: number;
+  /**
+   * `helper` (default): fork through the small spawn helper process (spawn-helper.js), which is
+   * cheaper than forking the big executor and does not stall its event loop; `direct`: fork
+   * from the executor itself. A dead helper falls back to `direct` for that start.
+   */
+  spawnVia?: 'helper' | 'direct';
+  /**
+   * Directory of the executor's shared exit logs (the agent: `<data-dir>/exits`); without it
+   * every workload gets its own exit file beside its log (one more inode per start).
+   */
+  exitLogDir?: string;
+}
+
+interface ProcessState {
+  pid: number;
+  pgid: number;
+  startTime: number;
+  exitFile: string;
+  /** The workload's key in a shared exit log; absent: `exitFile` is its own. */
+  exitKey?: string;
+  workDir: string;
+}
+
+function stateOf(handle: DriverHandle): ProcessState {
+  const s = handle.state;
+  if (typeof s.pid !== 'number' || typeof s.pgid !== 'number' || typeof s.exitFile !== 'string') {
+    throw new Error(`not a process-driver handle: ${JSON.stringify(s)}`);
+  }
+  return {
+    pid: s.pid, pgid: s.pgid, startTime: Number(s.startTime ?? 0), exitFile: s.exitFile,
+    ...(typeof s.exitKey === 'string' ? { exitKey: s.exitKey } : {}),
+    workDir: typeof s.workDir === 'string' ? s.workDir : '/',
+  };
+}
+
+function exitTargetOf(s: ProcessState): ExitTarget {
+  return s.exitKey === undefined ? { file: s.exitFile } : { file: s.exitFile, key: s.exitKey };
+}
+
+function handleOf(pid: number, startTime: number, exit: ExitTarget, workDir: string): DriverHandle {
+  return {
+    driver: 'PROCESS',
+    state: { pid, pgid: pid, startTime, exitFile: exit.file, ...(exit.key === undefined ? {} : { exitKey: exit.key }), workDir },
+  };
+}
+
+/** The environment a host process gets: a few of the executor's variables, then the workload's. */
+export function processEnvironment(workloadEnv: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = { PATH: DEFAULT_PATH };
+  for (const name of INHERITED_ENV) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return Object.assign(env, workloadEnv);
+}
+
+export class ProcessDriver implements Driver {
+  readonly type = 'PROCESS' as const;
+  /** The exit file outlives `destroy`: a restarted executor can always learn the exit (runner trait). */
+  readonly durableExit = true;
+  /** `start` creates workDir and logDir (runner trait). */
+  readonly createsDirectories = true;
+  private readonly leftoverGraceMs: number;
+  private readonly recoverPollMs: number;
+  private readonly killWaitMs: number;
+  private readonly groups = new ProcessGroupWatcher();
+  private readonly children = new Map<number, Promise<ChildExit | 'lost'>>();
+  private readonly helper: SpawnClient | undefined;
+  private readonly exitLog: ExitLog | undefined;
+
+  constructor(options: ProcessDriverOptions = {}) {
+    this.leftoverGraceMs = options.leftoverGraceMs ?? 2_000;
+    this.recoverPollMs = options.recoverPollMs ?? 150;
+    this.killWaitMs = options.killWaitMs ?? 30_000;
+    this.helper = (options.spawnVia ?? 'helper') === 'helper' ? new SpawnClient() : undefined;
+    this.exitLog = options.exitLogDir ? new ExitLog(options.exitLogDir) : undefined;
+  }
+
+  async available(): Promise<boolean> {
+    return process.platform === 'linux';
+  }
+
+  async prepare(spec: WorkloadStartSpec): Promise<void> {
+    if (spec.executable.type !== 'PROCESS') throw new Error(`the process driver cannot run ${spec.executable.type} executables`);
+  }
+
+  async start(spec: WorkloadStartSpec, signal: AbortSignal): Promise<DriverHandle> {
+    if (spec.executable.type !== 'PROCESS') throw new Error(`the process driver cannot run ${spec.executable.type} executables`);
+    const env = processEnvironment(spec.env);
+    const user = spec.userSpec ? await resolveUser(spec.userSpec) : undefined;
+    const command = await resolveCommand(spec.executable.command, spec.workDir, env.PATH);
+    signal.throwIfAborted();
+    // The executor's exit log, or else a file beside the log, private to the workload.
+    const exit: ExitTarget = this.exitLog ? { file: this.exitLog.next(), key: spec.instanceId } : { file: path.join(spec.logDir, PER_WORKLOAD_EXIT_FILE) };
+    const request: SpawnRequest = {
+      file: '/bin/sh',
+      args: ['-c', exit.key ? SHARED_EXIT_WRAPPER : OWN_EXIT_WRAPPER, 'corral-task', command, ...spec.args],
+      cwd: spec.workDir,
+      env: { ...env, CORRAL_EXIT_FILE: exit.file, ...(exit.key ? { CORRAL_EXIT_KEY: exit.key } : {}) },
+      log: path.join(spec.logDir, 'output.log'),
+      dirs: directoriesOf(spec),
+      ...(exit.key ? { exitLog: exit.file } : {}),
+      uid: user?.uid,
+      gid: user?.gid,
+    };
+    let launched: SpawnedChild;
+    try {
+      launched = this.helper ? await this.viaHelper(request) : await spawnDirect(request);
+    } catch (error) {
+      throw new CommandNotRunnableError(`Cannot start ${command}: ${(error as Error).message}`);
+    }
+    const { pid, startTime } = launched;
+    this.children.set(pid, launched.exit);
+    const handle = handleOf(pid, startTime, exit, spec.workDir);
+    if (signal.aborted) {
+      await this.kill(handle);
+      signal.throwIfAborted();
+    }
+    return handle;
+  }
+
+  async wait(handle: DriverHandle, signal: AbortSignal): Promise<ExitResult> {
+    const s = stateOf(handle);
+    const child = this.children.get(s.pid);
+    const seen = child ? await abortable(child, signal) : 'lost';
+    // 'lost': not our child (executor restarted) or the helper that forked it died: watch /proc.
+    const exit = seen === 'lost' ? await this.pollExit(s, signal) : await this.fromChild(seen, s);
+    await this.reapLeftovers(s, signal);
+    return exit;
+  }
+
+  async stop(handle: DriverHandle, timeoutMs: number): Promise<void> {
+    const s = stateOf(handle);
+    if (!(await this.ownsGroup(s))) return;
+    if (!signalGroup(s.pgid, 'SIGTERM')) return;
+    if (await this.groups.waitGone(s.pgid, timeoutMs)) return;
+    await this.kill(handle);
+  }
+
+  async kill(handle: DriverHandle): Promise<void> {
+    const s = stateOf(handle);
+    if (!(await this.ownsGroup(s))) return;
+    if (!signalGroup(s.pgid, 'SIGKILL')) return;
+    if (!(await this.groups.waitGone(s.pgid, this.killWaitMs))) {
+      throw new Error(`process group ${s.pgid} is still alive ${this.killWaitMs} ms after SIGKILL (uninterruptible sleep?)`);
+    }
+  }
+
+  async destroy(handle: DriverHandle): Promise<void> {
+    const s = stateOf(handle);
+    if (signalGroup(s.pgid, 0) && (await this.groups.isAlive(s.pgid))) await this.kill(handle);
+    // The exit file stays: it is the workload's durable exit status until its directory is cleaned.
+    this.children.delete(s.pid);
+  }
+
+  async recover(handle: DriverHandle): Promise<DriverHandle | undefined> {
+    try {
+      stateOf(handle);
+    } catch {
+      return undefined;
+    }
+    // Gone or not, `wait` tells the truth: the exit file, or -1 with the reason.
+    return handle;
+  }
+
+  /**
+   * After a restart in STARTING (runner trait): the shell started for this spec, found by its
+   * exit key (or own exit file) in its environment; or, when it has ended already, a handle
+   * whose `wait` reads its exit status (pid 0: nothing left to signal). Undefined when nothing
+   * was started.
+   */
+  async adopt(spec: WorkloadStartSpec): Promise<DriverHandle | undefined> {
+    const own = path.join(spec.logDir, PER_WORKLOAD_EXIT_FILE);
+    const found = await findGroupLeaderByEnvironment([`CORRAL_EXIT_KEY=${spec.instanceId}`, `CORRAL_EXIT_FILE=${own}`]);
+    if (found) {
+      const file = found.environ.find((e) => e.startsWith('CORRAL_EXIT_FILE='))?.slice('CORRAL_EXIT_FILE='.length) ?? own;
+      const key = found.environ.includes(`CORRAL_EXIT_KEY=${spec.instanceId}`) ? spec.instanceId : undefined;
+      return handleOf(found.stat.pid, found.stat.startTime, key === undefined ? { file } : { file, key }, spec.workDir);
+    }
+    for (const file of (await this.exitLog?.files()) ?? []) {
+      const target = { file, key: spec.instanceId };
+      if ((await readExitStatus(target)) !== undefined) return handleOf(0, 0, target, spec.workDir);
+    }
+    if ((await readExitStatus({ file: own })) !== undefined) return handleOf(0, 0, { file: own }, spec.workDir);
+    return undefined;
+  }
+
+  /** Removes exit logs no live workload refers to (runner trait `cleanUp`); returns how many. */
+  async cleanUp(live: DriverHandle[], maxAgeMs: number, now: number): Promise<number> {
+    if (!this.exitLog) return 0;
+    const referenced = new Set(live.filter((h) => h.driver === 'PROCESS').map((h) => String(h.state.exitFile)));
+    return this.exitLog.clean(referenced, maxAgeMs, now);
+  }
+
+  async exec(handle: DriverHandle, command: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<ExecResult> {
+    const s = stateOf(handle);
+    if (command.length === 0 || !command[0]) return { exitCode: 127, output: 'empty command' };
+    return new Promise<ExecResult>((resolve) => {
+      let output = '';
+      let timedOut = false;
+      const child = spawn(command[0], command.slice(1), {
+        cwd: s.workDir, env: processEnvironment(env), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const collect = (chunk: Buffer) => {
+        if (output.length < EXEC_OUTPUT_LIMIT) output += chunk.toString('utf8').slice(0, EXEC_OUTPUT_LIMIT - output.length);
+      };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+      }, timeoutMs);
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126;
+        resolve({ exitCode: code, output: `${command[0]}: ${error.message}` });
+      });
+      child.once('close', (code, sig) => {
+        clearTimeout(timer);
+        if (timedOut) resolve({ exitCode: -1, output: `${output}\n[timed out after ${timeoutMs} ms]`.trim() });
+        else resolve({ exitCode: code ?? (sig ? signalExitCode(sig) : -1), output });
+      });
+    });
+  }
+
+  /** Stops the group watcher's timer and the spawn helper (tests, agent shutdown); workloads keep running. */
+  close(): void {
+    this.groups.close();
+    this.helper?.close();
+  }
+
+  private async viaHelper(request: SpawnRequest): Promise<SpawnedChild> {
+    try {
+      return await this.helper!.spawn(request);
+    } catch (error) {
+      if (!(error instanceof SpawnHelperError)) throw error;
+      return spawnDirect(request);
+    }
+  }
+
+  private async fromChild(exit: ChildExit, s: ProcessState): Promise<ExitResult> {
+    if (exit.code !== null) return { exitCode: exit.code };
+    if (exit.signal) {
+      // The shell itself was signalled; the exit file may still hold the command's status.
+      const code = await readExitStatus(exitTargetOf(s));
+      return code !== undefined ? { exitCode: code } : { exitCode: signalExitCode(exit.signal), signal: exit.signal };
+    }
+    return { exitCode: -1, error: 'the process could not be watched (spawn error)' };
+  }
+
+  private async pollExit(s: ProcessState, signal: AbortSignal): Promise<ExitResult> {
+    while (await isProcessAlive(s.pid, s.startTime || undefined)) await pause(this.recoverPollMs, signal);
+    let code = await readExitStatus(exitTargetOf(s));
+    if (code === undefined) {
+      // The shell may be between open() and write() of the exit file: look once more.
+      await pause(this.recoverPollMs, signal);
+      code = await readExitStatus(exitTargetOf(s));
+    }
+    if (code !== undefined) return { exitCode: code };
+    return {
+      exitCode: -1,
+      error: 'the process ended while the executor was away and left no exit status (killed by a signal, or the machine rebooted)',
+    };
+  }
+
+  /** After the main process ended, whatever it left in its group goes too. */
+  private async reapLeftovers(s: ProcessState, signal: AbortSignal): Promise<void> {
+    // The usual case: the group died with its leader; one kill(-pgid, 0) says so.
+    if (!signalGroup(s.pgid, 0)) return;
+    if (!(await this.ownsGroup(s)) || !(await this.groups.isAlive(s.pgid))) return;
+    signalGroup(s.pgid, 'SIGTERM');
+    if (await abortable(this.groups.waitGone(s.pgid, this.leftoverGraceMs), signal)) return;
+    signalGroup(s.pgid, 'SIGKILL');
+    await abortable(this.groups.waitGone(s.pgid, this.killWaitMs), signal);
+  }
+
+  /**
+   * False when the pid has been reused by an unrelated live process (which may lead a group
+   * with the same id): then our group is long gone and must not be signalled.
+   */
+  private async ownsGroup(s: ProcessState): Promise<boolean> {
+    if (!s.startTime) return true;
+    const leader = await readProcStat(s.pgid);
+    return !leader || leader.state === 'Z' || leader.startTime === s.startTime;
+  }
+}

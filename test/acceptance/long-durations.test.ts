@@ -1,0 +1,97 @@
+/**
+ * Durations longer than a Node timer can hold (2^31-1 ms ≈ 24.8 days) are legal in the API
+ * (`"timeout": "30 days"`). Node fires such a timer after 1 ms, so a SCALE with a 30-day step
+ * timeout used to end TIMED_OUT at once, claiming the instance "did not reach its target state
+ * within 2592000 s". The timer unit test uses fake timers (the only way to let 30 days pass);
+ * the end-to-end case runs a real controller, executor and HTTP-server app.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MAX_TIMER_MS, longTimeoutSignal, setLongTimeout } from '../../src/common/long-timer.ts';
+import { httpAppSpec, killMarked } from '../apps/real-cluster.ts';
+import { stopAllTestProcesses } from '../helpers/child-processes.ts';
+import { startTestController, type TestController } from '../helpers/test-controller.ts';
+import { startTestExecutor } from '../helpers/test-executor.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe('setLongTimeout (fake timers: days cannot pass for real)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fires after the whole delay, not after 1 ms, when it exceeds the timer maximum', () => {
+    vi.useFakeTimers();
+    const fired = vi.fn();
+    setLongTimeout(fired, 30 * DAY);
+    vi.advanceTimersByTime(MAX_TIMER_MS);
+    expect(fired).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(30 * DAY - MAX_TIMER_MS - 1);
+    expect(fired).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(fired).toHaveBeenCalledTimes(1);
+  });
+
+  it('cancels between hops, treats negative delays as due and Infinity as never', () => {
+    vi.useFakeTimers();
+    const cancelled = vi.fn();
+    const timer = setLongTimeout(cancelled, 60 * DAY);
+    vi.advanceTimersByTime(MAX_TIMER_MS + 5);
+    timer.cancel();
+    vi.advanceTimersByTime(60 * DAY);
+    expect(cancelled).not.toHaveBeenCalled();
+
+    const due = vi.fn();
+    setLongTimeout(due, -5);
+    vi.advanceTimersByTime(0);
+    expect(due).toHaveBeenCalledTimes(1);
+
+    const never = vi.fn();
+    setLongTimeout(never, Infinity);
+    vi.advanceTimersByTime(1000 * DAY);
+    expect(never).not.toHaveBeenCalled();
+  });
+
+  it('longTimeoutSignal aborts with its reason only when the time has come', () => {
+    vi.useFakeTimers();
+    const { signal, dispose } = longTimeoutSignal(40 * DAY, () => new Error('late'));
+    vi.advanceTimersByTime(39 * DAY);
+    expect(signal.aborted).toBe(false);
+    vi.advanceTimersByTime(DAY);
+    expect((signal.reason as Error).message).toBe('late');
+    dispose();
+  });
+});
+
+describe('a 30-day opSpec timeout on a real cluster', () => {
+  let controller: TestController;
+  const marker = `long-durations-${process.pid}`;
+
+  beforeAll(async () => {
+    controller = await startTestController();
+    await startTestExecutor(controller.url, { secret: controller.config.clusterSecret, cores: 2, killWorkloadsOnExit: true });
+  });
+
+  afterAll(async () => {
+    await stopAllTestProcesses();
+    killMarked(marker);
+  });
+
+  it('SCALE completes instead of timing out at once', async () => {
+    const admin = controller.api();
+    const opSpec = { timeout: '30 days', parallelism: 1, failureStrategy: 'STOP' };
+    expect((await admin.post('/apis/v1/applications/operations', { type: 'CREATE', spec: httpAppSpec('longwait', marker), opSpec })).status).toBe(200);
+    const scale = await admin.post('/apis/v1/applications/operations', { type: 'SCALE', appId: 'longwait-1', requiredInstances: 1, opSpec });
+    expect(scale.status).toBe(200);
+    const operationId = scale.body.data.operationId as string;
+    const done = await waitFor(async () => {
+      const data = (await admin.get(`/apis/v1/operations/${operationId}`)).body.data;
+      return ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(data?.state) ? data : undefined;
+    }, { timeoutMs: 30_000, message: 'the SCALE to finish' });
+    expect(done.state, JSON.stringify(done.messages)).toBe('COMPLETED');
+    expect(done.opSpec.timeout).toBe('30 days');
+    const suspend = await admin.post('/apis/v1/applications/operations', { type: 'SUSPEND', appId: 'longwait-1', opSpec });
+    expect(suspend.status).toBe(200);
+    await waitFor(async () => (await admin.get('/apis/v1/applications/longwait-1')).body.data?.state === 'MONITORING', { timeoutMs: 20_000, message: 'suspended' });
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Task reports leave the executor once per event-loop turn: as one `taskUpdates` frame to a
+ * controller that announced the feature, as separate `taskUpdate` frames otherwise — every
+ * state still reported, in order; and the starts of a `startTasks` frame all run. Unit tests
+ * of the outbox, then a real agent and real processes against the test controller.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ExecutorMessage, TaskReport } from '../../src/api/channel-protocol.ts';
+import type { WorkloadEvent } from '../../src/api/task-types.ts';
+import { silentLogger } from '../../src/common/logger.ts';
+import { startExecutor, type ExecutorAgent } from '../../src/executor/agent/executor-agent.ts';
+import { ReportOutbox } from '../../src/executor/agent/report-outbox.ts';
+import { FakeController } from './helpers/fake-controller.ts';
+import { startTask, taskSpec } from './helpers/specs.ts';
+import { tempDir } from './helpers/workload-fixtures.ts';
+
+const FULL_LIFECYCLE = ['PENDING', 'PROVISIONING', 'STARTING', 'RUNNING', 'RUN_COMPLETED', 'DEPROVISIONING', 'STOPPED'];
+
+function report(instanceId: string, state: TaskReport['state'], events: WorkloadEvent[]): TaskReport {
+  return { instanceId, sourceAppName: 'app', taskId: instanceId, state, errorMessage: '', events: [...events], updated: Date.now() };
+}
+
+function outbox(batched: boolean): { box: ReportOutbox; sent: ExecutorMessage[] } {
+  const sent: ExecutorMessage[] = [];
+  return { sent, box: new ReportOutbox({ send: (m) => sent.push(m) > 0, batched: () => batched }) };
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('report outbox', () => {
+  it('sends the reports of one turn as one frame, in order, events carried by the latest report of each task', async () => {
+    const { box, sent } = outbox(true);
+    const received: WorkloadEvent = { time: 1, type: 'Received', message: 'r' };
+    const started: WorkloadEvent = { time: 2, type: 'Started', message: 's' };
+    box.push(report('a', 'PENDING', [received]));
+    box.push(report('b', 'PENDING', []));
+    box.push(report('a', 'PROVISIONING', [received]));
+    box.push(report('a', 'STARTING', [received, started]));
+    expect(sent).toEqual([]);
+    await nextTurn();
+    expect(sent).toHaveLength(1);
+    const frame = sent[0] as Extract<ExecutorMessage, { type: 'taskUpdates' }>;
+    expect(frame.type).toBe('taskUpdates');
+    expect(frame.tasks.map((t) => `${t.instanceId}:${t.state}`)).toEqual(['a:PENDING', 'b:PENDING', 'a:PROVISIONING', 'a:STARTING']);
+    expect(frame.tasks.map((t) => t.events.length)).toEqual([0, 0, 0, 2]);
+  });
+
+  it('keeps the events of an earlier report when the later one no longer holds them all', async () => {
+    const { box, sent } = outbox(true);
+    const old: WorkloadEvent = { time: 1, type: 'Old', message: 'trimmed later' };
+    const fresh: WorkloadEvent = { time: 2, type: 'New', message: 'n' };
+    box.push(report('a', 'RUNNING', [old]));
+    box.push(report('a', 'RUN_COMPLETED', [fresh]));
+    box.flush();
+    const frame = sent[0] as Extract<ExecutorMessage, { type: 'taskUpdates' }>;
+    expect(frame.tasks.map((t) => t.events)).toEqual([[old], [fresh]]);
+  });
+
+  it('falls back to one taskUpdate frame per report for a controller without the feature', async () => {
+    const { box, sent } = outbox(false);
+    box.push(report('a', 'PENDING', []));
+    box.push(report('a', 'PROVISIONING', []));
+    box.flush(); // e.g. before a snapshot: nothing older may follow it
+    await nextTurn();
+    expect(sent.map((m) => (m.type === 'taskUpdate' ? m.task.state : m.type))).toEqual(['PENDING', 'PROVISIONING']);
+  });
+});
+
+describe('agent reports', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  const agents: ExecutorAgent[] = [];
+  const controllers: FakeController[] = [];
+
+  async function setUp(features: string[] | undefined, port: number): Promise<FakeController> {
+    const { dir, cleanup } = await tempDir('corral-batch-');
+    cleanups.push(cleanup);
+    const controller = await FakeController.start({ features });
+    controllers.push(controller);
+    agents.push(await startExecutor({ controllers: controller.url, secret: controller.secret, dataDir: dir, port, logger: silentLogger }));
+    await controller.waitFor((m) => m.type === 'snapshot');
+    return controller;
+  }
+
+  afterAll(async () => {
+    for (const agent of agents) await agent.stop({ killWorkloads: true });
+    for (const controller of controllers) await controller.close();
+    for (const cleanup of cleanups) await cleanup();
+  });
+
+  it('packs the bursts of a short task into taskUpdates frames, every state in order', async () => {
+    const controller = await setUp(['taskUpdates'], 3621);
+    const id = startTask(controller, taskSpec('/bin/true'));
+    const final = await controller.waitForTask(id, (r) => r.state === 'STOPPED');
+    expect(final.taskResult).toEqual({ status: 'SUCCESSFUL', exitCode: 0 });
+    expect(controller.statesOf(id)).toEqual(FULL_LIFECYCLE);
+    const frames = controller.messages.filter((m) => m.type === 'taskUpdates' && m.tasks.some((t) => t.instanceId === id));
+    expect(controller.messages.some((m) => m.type === 'taskUpdate')).toBe(false);
+    // PENDING…STARTING leave in one turn, and so do RUN_COMPLETED…STOPPED
+    expect(frames.length).toBeLessThanOrEqual(4);
+  });
+
+  it('announces startTasks in its hello and runs every start of a startTasks frame', async () => {
+    const controller = await setUp(['taskUpdates'], 3623);
+    expect(controller.hellos[0].features).toContain('startTasks');
+    const allocation = { numaNode: '0', cores: [0], memoryMB: 64 };
+    const starts = [taskSpec('/bin/sh', ['-c', 'exit 0']), taskSpec('/bin/sh', ['-c', 'exit 5'])].map((spec, i) => ({
+      instanceId: `TI-batch-${i}`, spec, allocation, killTimeoutMs: 1_000,
+    }));
+    controller.send({ type: 'startTasks', tasks: [...starts, { ...starts[0], instanceId: '../bad' }] });
+    const results = await Promise.all(starts.map((s) => controller.waitForTask(s.instanceId, (r) => r.state === 'STOPPED')));
+    expect(results.map((r) => r.taskResult)).toEqual([{ status: 'SUCCESSFUL', exitCode: 0 }, { status: 'FAILED', exitCode: 5 }]);
+  });
+
+  it('sends one taskUpdate per state to a controller without the feature', async () => {
+    const controller = await setUp(undefined, 3622);
+    const id = startTask(controller, taskSpec('/bin/sh', ['-c', 'exit 2']));
+    const final = await controller.waitForTask(id, (r) => r.state === 'STOPPED');
+    expect(final.taskResult).toEqual({ status: 'FAILED', exitCode: 2 });
+    expect(controller.statesOf(id)).toEqual(FULL_LIFECYCLE);
+    expect(controller.messages.some((m) => m.type === 'taskUpdates')).toBe(false);
+  });
+});
