@@ -243,8 +243,11 @@ describe('against a dev cluster', () => {
     ok(await corral('apps', 'create', appSpec('TTY_APP', '10 minutes'), '--wait'));
     // `script` gives the CLI a real pseudo-terminal; Ctrl-C is typed as \x03.
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const command = [NODE, BIN, '-c', 'local', 'apps', 'deploy', 'TTY_APP-1', '1', '--wait'].map(quote).join(' ');
-    const child = captureCli(spawn('script', ['-qfec', command, '/dev/null'], { env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] }));
+    // `exec`, so the CLI is the only process in the terminal's foreground group: `script` runs the
+    // command through $SHELL, and a shell left waiting (dash does not exec a lone command) would
+    // take the Ctrl-C too and die of it, reporting 130 whatever the CLI exits with.
+    const command = `exec ${[NODE, BIN, '-c', 'local', 'apps', 'deploy', 'TTY_APP-1', '1', '--wait'].map(quote).join(' ')}`;
+    const child = captureCli(spawn('script', ['-qfec', command, '/dev/null'], { env: { ...cliEnv(env), SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] }));
     const done = collect(child, { timeoutMs: 40_000 });
     try {
       await waitForOutput(child, /RUNNING 0 failed, 1 in flight/);

@@ -1,5 +1,6 @@
 /** Log files: rotation by copytruncate (with a live O_APPEND writer), and list/read/download semantics (API.md §5). */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -36,7 +37,7 @@ describe('log rotation', () => {
     const fd = openSync(live, 'a');
     const writer = spawn('/bin/sh', ['-c', 'i=0; while [ $i -lt 400 ]; do echo "line $i with some padding to grow the file"; i=$((i+1)); done'], { stdio: ['ignore', fd, 'ignore'] });
     closeSync(fd);
-    await new Promise((resolve) => writer.once('exit', resolve));
+    await once(writer, 'exit');
     const policy = { maxBytes: 1024, maxFiles: 3, compress: true };
     const clock = new ManualClock(Date.UTC(2024, 6, 4, 12, 0, 0));
     const before = await readFile(live, 'utf8');
@@ -63,12 +64,14 @@ describe('log rotation', () => {
     const fd = openSync(live, 'a');
     const writer = spawn('/bin/sh', ['-c', 'head -c 5000 /dev/zero | tr "\\0" x; echo; while [ ! -f go ]; do sleep 0.02; done; echo fresh'], { cwd: dir, stdio: ['ignore', fd, 'ignore'] });
     closeSync(fd);
+    // Listened for from the start: the writer may exit while `writeFile(go)` is still closing its fd.
+    const writerExited = once(writer, 'exit');
     await eventually(async () => (await readFile(live)).length >= 5001);
     const rotator = new LogRotator({ intervalMs: 50 });
     rotator.register('w', live, { maxBytes: 1000, maxFiles: 2, compress: false });
     await eventually(async () => (await readdir(dir)).some((n) => n.startsWith('output.log-')), { what: 'a rotation by the timer' });
     await writeFile(path.join(dir, 'go'), '');
-    await new Promise((resolve) => writer.once('exit', resolve));
+    await writerExited;
     rotator.close();
     expect(await readFile(live, 'utf8')).toBe('fresh\n');
     const rotated = (await readdir(dir)).find((n) => n.startsWith('output.log-'))!;
