@@ -49,3 +49,26 @@ export function longTimeoutSignal(delayMs: number, reason: () => unknown): { sig
   const timer = setLongTimeout(() => controller.abort(reason()), delayMs);
   return { signal: controller.signal, dispose: () => timer.cancel() };
 }
+
+/**
+ * Resolves after `delayMs` (any length); rejects with the signal's reason when `signal` aborts
+ * first. Unlike the long timers above it keeps the process alive while pending, as
+ * `timers/promises` does.
+ */
+export function sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const keepAlive = setInterval(() => undefined, MAX_TIMER_MS);
+    const onAbort = () => {
+      timer.cancel();
+      clearInterval(keepAlive);
+      reject(signal?.reason);
+    };
+    const timer = setLongTimeout(() => {
+      clearInterval(keepAlive);
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, delayMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,5 +1,5 @@
 /** Small helpers for AbortSignal-driven waiting (no sleeps for correctness: callers poll with deadlines). */
-import { setTimeout as delay } from 'node:timers/promises';
+import { sleep } from '../common/long-timer.ts';
 
 /** The error thrown when a wait is cut short by its signal. */
 export function abortError(signal: AbortSignal): Error {
@@ -30,11 +30,14 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-/** Waits `ms` (an interval the spec asked for, not a correctness sleep); rejects when aborted. */
+/**
+ * Waits `ms` (an interval the spec asked for, not a correctness sleep; any length, also past
+ * the 24.8 days Node's timers hold); rejects when aborted.
+ */
 export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) throw abortError(signal);
   try {
-    await delay(Math.max(0, ms), undefined, { signal });
+    await sleep(Math.max(0, ms), signal);
   } catch (error) {
     if (signal?.aborted) throw abortError(signal);
     throw error;

@@ -6,7 +6,7 @@
  * the end-to-end case runs a real controller, executor and HTTP-server app.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MAX_TIMER_MS, longTimeoutSignal, setLongTimeout } from '../../src/common/long-timer.ts';
+import { MAX_TIMER_MS, longTimeoutSignal, setLongTimeout, sleep } from '../../src/common/long-timer.ts';
 import { httpAppSpec, killMarked } from '../apps/real-cluster.ts';
 import { stopAllTestProcesses } from '../helpers/child-processes.ts';
 import { startTestController, type TestController } from '../helpers/test-controller.ts';
@@ -63,6 +63,19 @@ describe('setLongTimeout (fake timers: days cannot pass for real)', () => {
   });
 });
 
+describe('sleep (real timers)', () => {
+  it('waits past the timer maximum instead of returning at once, and ends early when aborted', async () => {
+    const controller = new AbortController();
+    let settled = false;
+    const sleeping = sleep(30 * DAY, controller.signal).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    controller.abort(new Error('stop'));
+    await expect(sleeping).rejects.toThrow('stop');
+    await expect(sleep(10)).resolves.toBeUndefined();
+  });
+});
+
 describe('a 30-day opSpec timeout on a real cluster', () => {
   let controller: TestController;
   const marker = `long-durations-${process.pid}`;
@@ -93,5 +106,29 @@ describe('a 30-day opSpec timeout on a real cluster', () => {
     const suspend = await admin.post('/apis/v1/applications/operations', { type: 'SUSPEND', appId: 'longwait-1', opSpec });
     expect(suspend.status).toBe(200);
     await waitFor(async () => (await admin.get('/apis/v1/applications/longwait-1')).body.data?.state === 'MONITORING', { timeoutMs: 20_000, message: 'suspended' });
+  });
+
+  it('checks with 30-day timeouts on the executor wait for the answer instead of failing after 1 ms', async () => {
+    // Before the executor used long timers, each check's timer fired after 1 ms: the CMD
+    // readiness check (which takes 200 ms) was killed and failed every attempt.
+    const admin = controller.api();
+    const opSpec = { timeout: '1 minute', parallelism: 1, failureStrategy: 'STOP' };
+    const spec = httpAppSpec('longchecks', marker, {
+      readiness: { mode: { type: 'CMD', command: 'sleep 0.2' }, timeout: '30 days', interval: '100 ms', attempts: 2 },
+      healthcheck: { mode: { type: 'HTTP', portName: 'http', path: '/health', verb: 'GET', successCodes: [200] }, timeout: '30 days', interval: '200 ms', attempts: 2 },
+    });
+    expect((await admin.post('/apis/v1/applications/operations', { type: 'CREATE', spec, opSpec })).status).toBe(200);
+    const scale = await admin.post('/apis/v1/applications/operations', { type: 'SCALE', appId: 'longchecks-1', requiredInstances: 1, opSpec });
+    expect(scale.status).toBe(200);
+    const operationId = scale.body.data.operationId as string;
+    const done = await waitFor(async () => {
+      const data = (await admin.get(`/apis/v1/operations/${operationId}`)).body.data;
+      return ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(data?.state) ? data : undefined;
+    }, { timeoutMs: 30_000, message: 'the SCALE to finish' });
+    expect(done.state, JSON.stringify(done.messages)).toBe('COMPLETED');
+    // A few health check rounds later the instance is still HEALTHY.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const healthy = (await admin.get('/apis/v1/applications/longchecks-1/instances')).body.data as { state: string }[];
+    expect(healthy.map((i) => i.state)).toEqual(['HEALTHY']);
   });
 });

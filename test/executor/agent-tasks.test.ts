@@ -210,3 +210,31 @@ describe('tasks', () => {
     expect(controller.statesOf(id)).toEqual(['PENDING', 'STOPPED']);
   });
 });
+
+describe('shutdown', () => {
+  it('refuses starts that arrive while it stops its workloads on exit, so none outlives it', async () => {
+    const own = await tempDir('corral-agent-exit-');
+    const exiting = await startExecutor({
+      controllers: controller.url, secret: controller.secret, dataDir: own.dir, port: 3102, hostname: 'exec-exit.local',
+      cores: 2, memoryMb: 512, logger: silentLogger, killWorkloadsOnExit: true,
+    });
+    try {
+      await controller.waitFor((m) => m.type === 'snapshot' && m.tasks.length === 0 && controller.hellos.some((h) => h.executor.port === 3102));
+      // A task that takes ~1 s to die after SIGTERM keeps the shutdown busy.
+      const slow = startTask(controller, taskSpec('/bin/sh', ['-c', 'trap "sleep 1; exit 0" TERM; while true; do sleep 0.05; done']), 5_000);
+      await controller.waitForTask(slow, (r) => r.state === 'RUNNING');
+      const stopping = exiting.stop();
+      await controller.waitForTask(slow, (r) => r.state === 'STOPPING' || r.state === 'RUN_COMPLETED' || Boolean(r.events.find((e) => e.type === 'Killing')));
+      const late = startTask(controller, taskSpec('/bin/sh', ['-c', 'echo started > ../late; sleep 100']));
+      const refused = await controller.waitForTask(late, stopped);
+      expect(refused.taskResult).toEqual({ status: 'FAILED', exitCode: -1 });
+      expect(refused.errorMessage).toBe('Not started: the executor is shutting down');
+      expect(controller.statesOf(late)).toEqual(['PROVISIONING_FAILED', 'STOPPED']);
+      await stopping;
+      await expect(readFile(path.join(own.dir, 'workloads', late, 'late'), 'utf8')).rejects.toThrow(/ENOENT/);
+    } finally {
+      await exiting.stop();
+      await own.cleanup();
+    }
+  });
+});

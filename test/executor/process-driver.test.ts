@@ -191,6 +191,8 @@ describe.each([
     try {
       const ok = await driver.exec(handle, ['sh', '-c', 'echo "$FOO in $(pwd)"; exit 2'], 5_000, { FOO: 'bar' });
       expect(ok).toEqual({ exitCode: 2, output: `bar in ${spec.workDir}\n` });
+      // A spec timeout past setTimeout's 24.8-day limit waits for the command (it used to kill it after 1 ms).
+      expect(await driver.exec(handle, ['sh', '-c', 'sleep 0.2; echo done'], 30 * 24 * 3600 * 1000)).toEqual({ exitCode: 0, output: 'done\n' });
       const slow = await driver.exec(handle, ['sleep', '10'], 200);
       expect(slow.exitCode).toBe(-1);
       expect(slow.output).toMatch(/timed out after 200 ms/);

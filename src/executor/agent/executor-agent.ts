@@ -156,6 +156,7 @@ class Agent implements ExecutorAgent {
   }
 
   private async shutdown(killWorkloads: boolean): Promise<void> {
+    this.registry.refuseStarts('the executor is shutting down');
     clearInterval(this.cleanupTimer);
     if (killWorkloads) {
       this.logger.info({ workloads: this.registry.size }, 'stopping every workload before exiting');

@@ -14,7 +14,8 @@ import type { HookCatalog } from '../runner/hook-catalog.ts';
 import type { PortAllocator } from '../runner/port-allocator.ts';
 import { WorkloadRunner } from '../runner/workload-runner.ts';
 import type { StopRequest, WorkloadRecord } from '../runner/workload-record.ts';
-import { newWorkloadRecord, pushEvent } from '../runner/workload-record.ts';
+import { newWorkloadRecord, pushEvent, reportOf } from '../runner/workload-record.ts';
+import { instanceLifecycle, taskLifecycle } from '../runner/workload-lifecycle.ts';
 import type { WorkloadStore } from '../runner/workload-store.ts';
 import type { DriverCatalog } from './driver-catalog.ts';
 
@@ -33,6 +34,8 @@ export interface RegistryDeps {
 export class WorkloadRegistry {
   private readonly deps: RegistryDeps;
   private readonly runners = new Map<string, WorkloadRunner>();
+  /** Set once the agent is exiting: why new workloads are refused. */
+  private refusal: string | undefined;
 
   constructor(deps: RegistryDeps) {
     this.deps = deps;
@@ -62,25 +65,34 @@ export class WorkloadRegistry {
     }
   }
 
+  /**
+   * From now on new workloads are refused (the agent is exiting): whether it stops every
+   * workload or leaves them running, one started now would escape it, running with nobody
+   * watching or outliving a `--kill-workloads-on-exit` executor.
+   */
+  refuseStarts(why: string): void {
+    this.refusal = why;
+  }
+
   /** Idempotent: a repeated start for a known instance only re-reports it. */
-  startTask(message: StartTaskMessage): WorkloadRunner {
+  startTask(message: StartTaskMessage): void {
     const existing = this.runners.get(message.instanceId);
     if (existing) return this.reannounce(existing);
     const record = newWorkloadRecord({
       kind: 'task', instanceId: message.instanceId, spec: message.spec, allocation: message.allocation,
       killTimeoutMs: message.killTimeoutMs, now: this.deps.clock.now(),
     });
-    return this.begin(record);
+    this.begin(record);
   }
 
-  startInstance(message: StartInstanceMessage): WorkloadRunner {
+  startInstance(message: StartInstanceMessage): void {
     const existing = this.runners.get(message.instanceId);
     if (existing) return this.reannounce(existing);
     const record = newWorkloadRecord({
       kind: 'instance', instanceId: message.instanceId, spec: message.spec, appId: message.appId,
       allocation: message.allocation, killTimeoutMs: message.killTimeoutMs, now: this.deps.clock.now(),
     });
-    return this.begin(record);
+    this.begin(record);
   }
 
   /** Kill scope for one workload; false when unknown. */
@@ -158,13 +170,31 @@ export class WorkloadRegistry {
     await this.deps.store.flush();
   }
 
-  private begin(record: WorkloadRecord): WorkloadRunner {
+  private begin(record: WorkloadRecord): void {
     pushEvent(record, { time: record.created, type: 'Received', message: `${record.kind === 'task' ? 'Task' : 'Instance'} received by the executor` });
+    if (this.refusal !== undefined) return this.refuse(record, this.refusal);
     const runner = this.launch(record);
     void this.deps.store.save(record);
     this.deps.onChange(runner.report(), record.kind);
     void runner.run();
-    return runner;
+  }
+
+  /**
+   * Ends a workload that was never set up: PROVISIONING_FAILED then STOPPED (tasks: FAILED),
+   * reported at once so the controller can place it elsewhere. Not persisted: the store may
+   * already be closed, and the controller, told now or finding it missing from the next
+   * executor's snapshot, accounts for it either way.
+   */
+  private refuse(record: WorkloadRecord, why: string): void {
+    const lifecycle = record.kind === 'task' ? taskLifecycle : instanceLifecycle;
+    const message = `Not started: ${why}`;
+    lifecycle.applyFailure(record, lifecycle.provisioningFailed, message);
+    pushEvent(record, { time: this.deps.clock.now(), type: 'Refused', message, error: true });
+    this.deps.onChange(reportOf(record), record.kind);
+    record.state = 'STOPPED';
+    record.phase = 'done';
+    this.deps.onChange(reportOf(record), record.kind);
+    this.deps.logger.warn({ instanceId: record.instanceId }, `refused a ${record.kind} start: ${why}`);
   }
 
   private launch(record: WorkloadRecord): WorkloadRunner {
@@ -182,8 +212,7 @@ export class WorkloadRegistry {
     return runner;
   }
 
-  private reannounce(runner: WorkloadRunner): WorkloadRunner {
+  private reannounce(runner: WorkloadRunner): void {
     this.deps.onChange(runner.report(), runner.record.kind);
-    return runner;
   }
 }

@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { HttpCallSpec } from '../../api/spec-types.ts';
 import { durationMillis } from '../../common/durations.ts';
+import { setLongTimeout } from '../../common/long-timer.ts';
 
 export interface HttpCallOptions {
   protocol: 'HTTP' | 'HTTPS';
@@ -48,7 +49,7 @@ export function httpCall(options: HttpCallOptions): Promise<HttpCallResult> {
     const fail = (message: string) => {
       if (settled) return;
       settled = true;
-      clearTimeout(overall);
+      overall.cancel();
       options.signal?.removeEventListener('abort', onAbort);
       request.destroy();
       reject(new HttpCallError(`${options.verb} ${target}: ${message}`));
@@ -65,15 +66,16 @@ export function httpCall(options: HttpCallOptions): Promise<HttpCallResult> {
       rejectUnauthorized: !options.insecure,
       agent: false,
     });
-    const overall = setTimeout(() => fail(`no complete response within ${options.timeoutMs} ms`), options.timeoutMs);
+    // Long timers: a check's timeout comes from the spec and may exceed setTimeout's 24.8 days.
+    const overall = setLongTimeout(() => fail(`no complete response within ${options.timeoutMs} ms`), options.timeoutMs);
     const onAbort = () => fail('aborted');
     options.signal?.addEventListener('abort', onAbort, { once: true });
     request.once('socket', (socket) => {
       if (!socket.connecting) return;
-      const connect = setTimeout(() => fail(`could not connect within ${options.connectTimeoutMs} ms`), options.connectTimeoutMs);
-      socket.once('connect', () => clearTimeout(connect));
-      socket.once('secureConnect', () => clearTimeout(connect));
-      socket.once('close', () => clearTimeout(connect));
+      const connect = setLongTimeout(() => fail(`could not connect within ${options.connectTimeoutMs} ms`), options.connectTimeoutMs);
+      socket.once('connect', () => connect.cancel());
+      socket.once('secureConnect', () => connect.cancel());
+      socket.once('close', () => connect.cancel());
     });
     request.once('error', (error) => fail(error.message || (error as NodeJS.ErrnoException).code || 'request failed'));
     request.once('response', (response) => {
@@ -88,7 +90,7 @@ export function httpCall(options: HttpCallOptions): Promise<HttpCallResult> {
       response.once('end', () => {
         if (settled) return;
         settled = true;
-        clearTimeout(overall);
+        overall.cancel();
         options.signal?.removeEventListener('abort', onAbort);
         resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) });
       });

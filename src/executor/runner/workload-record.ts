@@ -119,6 +119,11 @@ export function isTerminal(record: WorkloadRecord): boolean {
   return record.phase === 'done';
 }
 
+/** What the controller is told about `record`. */
+export function reportOf(record: WorkloadRecord): TaskReport | InstanceReport {
+  return record.kind === 'task' ? taskReportOf(record) : instanceReportOf(record);
+}
+
 export function taskReportOf(record: WorkloadRecord): TaskReport {
   const spec = taskSpecOf(record);
   const report: TaskReport = {

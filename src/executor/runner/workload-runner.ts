@@ -27,7 +27,7 @@ import { WorkloadPhaseError, isExited, isPoststart, isPreKill, isPrestart, isSto
 import type { WorkloadLifecycle } from './workload-lifecycle.ts';
 import { instanceLifecycle, taskLifecycle } from './workload-lifecycle.ts';
 import type { StopRequest, WorkloadRecord, WorkloadState } from './workload-record.ts';
-import { instanceReportOf, pushEvent, startSpecOf, taskReportOf } from './workload-record.ts';
+import { pushEvent, reportOf, startSpecOf } from './workload-record.ts';
 import { runHookPhase } from './hook-walker.ts';
 import { adopterOf, hasDurableExit } from './driver-traits.ts';
 import {
@@ -130,7 +130,7 @@ export class WorkloadRunner {
   }
 
   report(): TaskReport | InstanceReport {
-    return this.record.kind === 'task' ? taskReportOf(this.record) : instanceReportOf(this.record);
+    return reportOf(this.record);
   }
 
   // ------------------------------------------------------------------ the walk

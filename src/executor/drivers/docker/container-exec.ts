@@ -5,6 +5,7 @@
  * and report exit code -1 with a note in the output.
  */
 import type Docker from 'dockerode';
+import { setLongTimeout } from '../../../common/long-timer.ts';
 import type { ExecResult } from '../driver.ts';
 import { DockerDriverError, engineMessage, isNotFound } from './docker-errors.ts';
 import { FrameParser } from './log-frames.ts';
@@ -50,9 +51,9 @@ export async function execInContainer(input: ExecInput): Promise<ExecResult> {
   let kept = 0;
   const parser = new FrameParser();
   const timedOut = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => finish(true), Math.max(1, input.timeoutMs));
+    const timer = setLongTimeout(() => finish(true), Math.max(1, input.timeoutMs));
     function finish(byTimeout: boolean) {
-      clearTimeout(timer);
+      timer.cancel();
       stream.removeAllListeners('data');
       resolve(byTimeout);
     }

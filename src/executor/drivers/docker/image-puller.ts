@@ -3,6 +3,7 @@
  * the spec's `dockerPullTimeout`. Errors name the image and the engine's reason.
  */
 import type Docker from 'dockerode';
+import { longTimeoutSignal } from '../../../common/long-timer.ts';
 import type { Logger } from '../../../common/logger.ts';
 import { abortError } from '../../abort-utils.ts';
 import { DockerDriverError, engineMessage, isNotFound } from './docker-errors.ts';
@@ -38,7 +39,9 @@ export async function ensureImage(docker: Docker, image: string, timeoutMs: numb
     logger.debug({ image }, 'image present, no pull needed');
     return;
   }
-  const timeout = AbortSignal.timeout(Math.max(1, timeoutMs));
+  // Not AbortSignal.timeout: a dockerPullTimeout past 24.8 days would fire at once.
+  const pullDeadline = longTimeoutSignal(Math.max(1, timeoutMs), () => new Error('pull timed out'));
+  const timeout = pullDeadline.signal;
   const combined = AbortSignal.any([signal, timeout]);
   const started = performance.now();
   logger.info({ image, timeoutMs }, 'pulling image');
@@ -53,6 +56,8 @@ export async function ensureImage(docker: Docker, image: string, timeoutMs: numb
       throw new DockerDriverError('IMAGE_PULL_TIMEOUT', `pulling image ${image} did not finish within its dockerPullTimeout of ${formatMillis(timeoutMs)}`);
     }
     throw new DockerDriverError('IMAGE_PULL_FAILED', `could not pull image ${image}: ${engineMessage(error)}`);
+  } finally {
+    pullDeadline.dispose();
   }
   // Some engines end a failed pull without an error event; trust only what is there now.
   if (!(await imagePresent(docker, image))) {

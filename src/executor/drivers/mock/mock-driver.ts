@@ -18,13 +18,14 @@ import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../../../common/clock.ts';
 import { systemClock } from '../../../common/clock.ts';
+import { setLongTimeout, type LongTimer } from '../../../common/long-timer.ts';
 import type { Driver, DriverHandle, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
 import { abortable, pause } from '../../abort-utils.ts';
 
 interface MockRun {
   done: Promise<ExitResult>;
   finish: (exit: ExitResult) => void;
-  timer?: NodeJS.Timeout;
+  timer?: LongTimer;
   ended: boolean;
 }
 
@@ -102,7 +103,7 @@ export class MockDriver implements Driver {
 
   async destroy(handle: DriverHandle): Promise<void> {
     const run = this.runs.get(String(handle.state.mockId));
-    if (run?.timer) clearTimeout(run.timer);
+    run?.timer?.cancel();
     this.runs.delete(String(handle.state.mockId));
   }
 
@@ -133,8 +134,7 @@ export class MockDriver implements Driver {
     const runMs = Number(handle.state.runMs);
     if (runMs >= 0) {
       const remaining = Number(handle.state.startedAt) + runMs - this.clock.now();
-      run.timer = setTimeout(() => this.end(handle, { exitCode: Number(handle.state.exitCode) }), Math.max(0, remaining));
-      run.timer.unref();
+      run.timer = setLongTimeout(() => this.end(handle, { exitCode: Number(handle.state.exitCode) }), Math.max(0, remaining));
     }
     return run;
   }
@@ -143,7 +143,7 @@ export class MockDriver implements Driver {
     const run = this.track(handle);
     if (run.ended) return;
     run.ended = true;
-    if (run.timer) clearTimeout(run.timer);
+    run.timer?.cancel();
     const log = String(handle.state.log ?? '');
     if (log) void appendFile(log, `[mock] exited with code ${exit.exitCode}\n`).catch(() => undefined);
     run.finish(exit);

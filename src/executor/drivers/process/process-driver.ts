@@ -18,6 +18,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { setLongTimeout } from '../../../common/long-timer.ts';
 import type { Driver, DriverHandle, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
 import { abortable, pause } from '../../abort-utils.ts';
 import { CommandNotRunnableError, resolveCommand } from './command-resolver.ts';
@@ -252,17 +253,17 @@ export class ProcessDriver implements Driver {
       };
       child.stdout?.on('data', collect);
       child.stderr?.on('data', collect);
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         timedOut = true;
         if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
       }, timeoutMs);
       child.once('error', (error) => {
-        clearTimeout(timer);
+        timer.cancel();
         const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126;
         resolve({ exitCode: code, output: `${command[0]}: ${error.message}` });
       });
       child.once('close', (code, sig) => {
-        clearTimeout(timer);
+        timer.cancel();
         if (timedOut) resolve({ exitCode: -1, output: `${output}\n[timed out after ${timeoutMs} ms]`.trim() });
         else resolve({ exitCode: code ?? (sig ? signalExitCode(sig) : -1), output });
       });
