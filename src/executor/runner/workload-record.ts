@@ -10,6 +10,7 @@ import type { AbortMode } from '../../api/operation-types.ts';
 import type { Allocation } from '../../api/resource-types.ts';
 import type { TaskResult, TaskSpec, TaskState, WorkloadEvent } from '../../api/task-types.ts';
 import type { DriverHandle, ExitResult, PortBinding, WorkloadStartSpec } from '../drivers/driver.ts';
+import type { PrestartResponse } from './hook-types.ts';
 import type { WorkloadPaths } from './workload-store.ts';
 
 export type WorkloadKind = 'task' | 'instance';
@@ -107,6 +108,24 @@ export function newWorkloadRecord(init: {
     created: init.now,
     updated: init.now,
   };
+}
+
+/**
+ * Keeps what a prestart hook answered: its state (so a restarted executor resumes it or skips
+ * it when done) and what it prepared (environment, host ports, config files).
+ */
+export function recordPrestart(record: WorkloadRecord, hookName: string, response: PrestartResponse, hostname: string): void {
+  record.hooks[hookName] = { state: response.state ?? {}, done: response.done ?? false };
+  const prepared = record.prepared;
+  if (response.env) prepared.env = { ...prepared.env, ...response.env };
+  if (response.ports) {
+    prepared.ports = response.ports;
+    record.localInfo = {
+      hostname,
+      ports: Object.fromEntries(response.ports.map((p) => [p.name, { containerPort: p.containerPort, hostPort: p.hostPort, portType: p.type }])),
+    };
+  }
+  if (response.configFiles) prepared.configFiles = response.configFiles;
 }
 
 /** Appends an event, keeping only the newest MAX_EVENTS. */

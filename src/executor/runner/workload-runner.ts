@@ -27,7 +27,7 @@ import { WorkloadPhaseError, isExited, isPoststart, isPreKill, isPrestart, isSto
 import type { WorkloadLifecycle } from './workload-lifecycle.ts';
 import { instanceLifecycle, taskLifecycle } from './workload-lifecycle.ts';
 import type { StopRequest, WorkloadRecord, WorkloadState } from './workload-record.ts';
-import { pushEvent, reportOf, startSpecOf } from './workload-record.ts';
+import { pushEvent, recordPrestart, reportOf, startSpecOf } from './workload-record.ts';
 import { runHookPhase } from './hook-walker.ts';
 import { adopterOf, hasDurableExit } from './driver-traits.ts';
 import {
@@ -191,17 +191,7 @@ export class WorkloadRunner {
       this.throwIfStopped();
       try {
         const response = await hook.prestart({ workload: this.context, previousState: previous?.state ?? {}, signal });
-        this.record.hooks[hook.name] = { state: response.state ?? {}, done: response.done ?? false };
-        const prepared = this.record.prepared;
-        if (response.env) prepared.env = { ...prepared.env, ...response.env };
-        if (response.ports) {
-          prepared.ports = response.ports;
-          this.record.localInfo = {
-            hostname: this.deps.executor.hostname,
-            ports: Object.fromEntries(response.ports.map((p) => [p.name, { containerPort: p.containerPort, hostPort: p.hostPort, portType: p.type }])),
-          };
-        }
-        if (response.configFiles) prepared.configFiles = response.configFiles;
+        recordPrestart(this.record, hook.name, response, this.deps.executor.hostname);
         void this.persist();
       } catch (error) {
         if (this.shutdownAbort.signal.aborted) throw error;
