@@ -16,6 +16,7 @@ import { BlacklistMover } from '../reconciler/blacklist-mover.ts';
 import { InstanceReconciler } from '../reconciler/instance-reconciler.ts';
 import { RetentionSweeper } from '../reconciler/retention-sweeper.ts';
 import { place } from '../scheduler/placement.ts';
+import type { AppServices } from '../reconciler/app-services.ts';
 import { AppCommands } from './app-commands.ts';
 import { AppModel } from './app-model.ts';
 import { AppOperationRunner } from './app-operation-runner.ts';
@@ -67,17 +68,18 @@ export function createAppModule(ctx: ControllerContext, options: AppModuleOption
     onFinished: (record) => finished.forEach((listener) => listener(record)),
   });
   const commands = new AppCommands(ctx, model, engine);
+  const services: AppServices = { ctx: { ...ctx, logger }, model, engine, commands };
   const instances: InstanceReconciler = new InstanceReconciler({ ...ctx, logger }, model, {
     startGraceMs: Math.max(10_000, 2 * ctx.config.snapshotIntervalMs),
     onAppsAffected: (appIds) => reconciler.kick(appIds),
   });
-  const reconciler: AppReconciler = new AppReconciler({ ...ctx, logger }, model, engine, commands, {
+  const reconciler: AppReconciler = new AppReconciler(services, {
     intervalMs: options.reconcileIntervalMs ?? 10_000,
     backoffBaseMs: options.recoverBackoffMs ?? 10_000,
     beforePass: () => instances.sweepAbsentExecutors(),
   });
-  const mover = new BlacklistMover({ ...ctx, logger }, model, engine, commands);
-  const retention = new RetentionSweeper({ ...ctx, logger }, model, engine, commands, {
+  const mover = new BlacklistMover(services);
+  const retention = new RetentionSweeper(services, {
     intervalMs: options.retentionIntervalMs ?? 3_600_000,
     staleAppAgeMs: options.staleAppAgeMs ?? 7 * 86_400_000,
   });

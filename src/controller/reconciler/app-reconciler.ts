@@ -15,9 +15,10 @@
 import type { AppRecord, InstanceRecord } from '../../api/app-types.ts';
 import type { OperationRecord } from '../../api/operation-types.ts';
 import type { ControllerContext } from '../context.ts';
-import type { AppCommands } from '../apps/app-commands.ts';
 import { COMING_UP_STATES, type AppModel } from '../apps/app-model.ts';
 import type { OperationEngine } from '../operations/operation-engine.ts';
+import type { AppServices } from './app-services.ts';
+import type { AppCommands } from '../apps/app-commands.ts';
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
@@ -43,17 +44,8 @@ export class AppReconciler {
   private readonly commands: AppCommands;
   private readonly options: AppReconcilerOptions;
 
-  constructor(
-    ctx: ControllerContext,
-    model: AppModel,
-    engine: OperationEngine,
-    commands: AppCommands,
-    options: AppReconcilerOptions,
-  ) {
-    this.ctx = ctx;
-    this.model = model;
-    this.engine = engine;
-    this.commands = commands;
+  constructor(services: AppServices, options: AppReconcilerOptions) {
+    ({ ctx: this.ctx, model: this.model, engine: this.engine, commands: this.commands } = services);
     this.options = options;
   }
 

@@ -12,9 +12,10 @@
 import type { ExecutorState } from '../../api/cluster-types.ts';
 import type { OperationRecord } from '../../api/operation-types.ts';
 import type { ControllerContext, LiveExecutor } from '../context.ts';
-import type { AppCommands } from '../apps/app-commands.ts';
 import type { AppModel } from '../apps/app-model.ts';
 import type { OperationEngine } from '../operations/operation-engine.ts';
+import type { AppServices } from './app-services.ts';
+import type { AppCommands } from '../apps/app-commands.ts';
 
 const BLACKLISTING: ReadonlySet<ExecutorState> = new Set(['BLACKLIST_REQUESTED', 'BLACKLISTED']);
 
@@ -28,16 +29,8 @@ export class BlacklistMover {
   private readonly engine: OperationEngine;
   private readonly commands: AppCommands;
 
-  constructor(
-    ctx: ControllerContext,
-    model: AppModel,
-    engine: OperationEngine,
-    commands: AppCommands,
-  ) {
-    this.ctx = ctx;
-    this.model = model;
-    this.engine = engine;
-    this.commands = commands;
+  constructor(services: AppServices) {
+    ({ ctx: this.ctx, model: this.model, engine: this.engine, commands: this.commands } = services);
   }
 
   start(): void {

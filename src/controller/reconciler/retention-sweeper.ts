@@ -4,9 +4,10 @@
  * apps left in MONITORING longer than the stale-app age are destroyed (API.md §2.4).
  */
 import type { ControllerContext } from '../context.ts';
-import type { AppCommands } from '../apps/app-commands.ts';
 import type { AppModel } from '../apps/app-model.ts';
 import type { OperationEngine } from '../operations/operation-engine.ts';
+import type { AppServices } from './app-services.ts';
+import type { AppCommands } from '../apps/app-commands.ts';
 
 export interface RetentionOptions {
   intervalMs: number;
@@ -29,17 +30,8 @@ export class RetentionSweeper {
   private readonly commands: AppCommands;
   private readonly options: RetentionOptions;
 
-  constructor(
-    ctx: ControllerContext,
-    model: AppModel,
-    engine: OperationEngine,
-    commands: AppCommands,
-    options: RetentionOptions,
-  ) {
-    this.ctx = ctx;
-    this.model = model;
-    this.engine = engine;
-    this.commands = commands;
+  constructor(services: AppServices, options: RetentionOptions) {
+    ({ ctx: this.ctx, model: this.model, engine: this.engine, commands: this.commands } = services);
     this.options = options;
   }
 
