@@ -9,7 +9,7 @@
  * `recover` the workload with them.
  */
 import type { Allocation } from '../../api/resource-types.ts';
-import type { ExecutableType, Executable, LoggingSpec, MountedVolume, PortType, UserSpec } from '../../api/spec-types.ts';
+import type { DeviceSpec, ExecutableType, Executable, LoggingSpec, MountedVolume, PortType, UserSpec } from '../../api/spec-types.ts';
 
 export interface PortBinding {
   name: string;
@@ -36,6 +36,8 @@ export interface WorkloadStartSpec {
   allocation: Allocation;
   ports: PortBinding[];
   volumes: MountedVolume[];
+  /** Drove `devices` (§6.13); the docker driver maps them, the process driver refuses them. */
+  devices?: DeviceSpec[];
   userSpec?: UserSpec;
   logging?: LoggingSpec;
   /** Extra labels (docker) that let a restarted executor find its workloads. */

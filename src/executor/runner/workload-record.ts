@@ -190,6 +190,7 @@ export function startSpecOf(record: WorkloadRecord, paths: WorkloadPaths, execut
     allocation: record.allocation,
     ports: record.prepared.ports,
     volumes: spec.volumes ?? [],
+    devices: spec.devices ?? [],
     userSpec: spec.userSpec,
     logging: spec.logging,
     labels: {

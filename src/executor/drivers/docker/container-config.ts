@@ -1,7 +1,7 @@
 /**
  * Turns a WorkloadStartSpec into a container-create request: image, env, args, memory limit,
- * pinned cores, published ports, volumes, config files, user and the labels a restarted
- * executor uses to find its containers again.
+ * pinned cores, published ports, volumes, config files, devices (container-devices.ts), user
+ * and the labels a restarted executor uses to find its containers again.
  *
  * Config files (Drove `configs`) are bind-mounted read-only from where the runner wrote them
  * (`spec.configFiles[].hostPath`) onto `localFilename` in the container. That needs no copy
@@ -13,6 +13,7 @@ import { isAbsolute } from 'node:path';
 import type Docker from 'dockerode';
 import type { WorkloadStartSpec } from '../driver.ts';
 import { DockerDriverError } from './docker-errors.ts';
+import { deviceHostConfig, deviceProblems } from './container-devices.ts';
 
 /** Labels every corral container carries. */
 export const LABELS = {
@@ -72,7 +73,7 @@ async function statOrUndefined(path: string) {
 
 /**
  * Refuses what the engine would reject with an obscure message, or worse accept: a missing
- * volume directory (Docker would silently create it), a missing config file, bad ports.
+ * volume directory (Docker would silently create it), a missing config file or device, bad ports.
  * Collects every problem so one attempt shows them all.
  */
 export async function validateStartSpec(spec: WorkloadStartSpec): Promise<void> {
@@ -108,6 +109,7 @@ export async function validateStartSpec(spec: WorkloadStartSpec): Promise<void> 
     const info = await statOrUndefined(config.hostPath);
     if (!info?.isFile()) problems.push(`config file for ${config.localFilename} was not written to ${config.hostPath}`);
   }
+  problems.push(...(await deviceProblems(spec.devices)));
   if (spec.userSpec && !spec.userSpec.user?.trim()) problems.push('userSpec.user is empty');
   if (!(spec.allocation?.memoryMB > 0)) problems.push(`allocation.memoryMB must be positive, got ${spec.allocation?.memoryMB}`);
   if (problems.length > 0) throw new DockerDriverError('INVALID_SPEC', `invalid container spec for ${spec.instanceId}: ${problems.join('; ')}`);
@@ -172,6 +174,7 @@ export function buildCreateOptions(spec: WorkloadStartSpec, options: BuildOption
     Binds: binds,
     LogConfig: logConfig(spec),
     RestartPolicy: { Name: 'no' },
+    ...deviceHostConfig(spec.devices),
   };
   if (options.pinCpus && spec.allocation.cores.length > 0) hostConfig.CpusetCpus = spec.allocation.cores.join(',');
   const create: Docker.ContainerCreateOptions = {

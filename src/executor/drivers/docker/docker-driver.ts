@@ -18,6 +18,7 @@ import { durationMillis } from '../../../common/durations.ts';
 import { createLogger, type Logger } from '../../../common/logger.ts';
 import type { Driver, DriverHandle, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
 import { LABELS, buildCreateOptions, containerRecord, imageOf, validateStartSpec } from './container-config.ts';
+import { refuseDroppedDeviceRequests } from './container-devices.ts';
 import { containerIdOf, exitResult, handleFor } from './container-handle.ts';
 import { execInContainer } from './container-exec.ts';
 import { CURSOR_FILE, ContainerLogFollower } from './container-log-follower.ts';
@@ -182,12 +183,14 @@ export class DockerDriver implements Driver {
       }
     }
     try {
+      await refuseDroppedDeviceRequests(container, options, spec.instanceId);
       await container.start();
       return container;
     } catch (error) {
       await container.remove({ force: true }).catch((removeError: unknown) => {
         this.logger.warn({ err: removeError, containerId: container.id }, 'could not remove a container that failed to start');
       });
+      if (error instanceof DockerDriverError) throw error;
       const message = engineMessage(error);
       if (pinCpus && /cpuset|cpus/i.test(message)) throw error;
       if (/address already in use|port is already allocated/i.test(message)) {

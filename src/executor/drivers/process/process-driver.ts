@@ -19,6 +19,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setLongTimeout } from '../../../common/long-timer.ts';
+import type { ProcessExecutable } from '../../../api/spec-types.ts';
 import type { Driver, DriverHandle, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
 import { abortable, pause } from '../../abort-utils.ts';
 import { CommandNotRunnableError, resolveCommand } from './command-resolver.ts';
@@ -101,6 +102,20 @@ export function processEnvironment(workloadEnv: Record<string, string>): Record<
   return Object.assign(env, workloadEnv);
 }
 
+/**
+ * What a host process cannot be given. Devices: there is no container to map them into, and
+ * the process already sees every device file its user may open, so "honouring" them would
+ * grant nothing and limit nothing; failing says so instead of pretending (PROVISIONING_FAILED,
+ * as `prepare` runs first).
+ */
+function refuseUnsupported(spec: WorkloadStartSpec): asserts spec is WorkloadStartSpec & { executable: ProcessExecutable } {
+  if (spec.executable.type !== 'PROCESS') throw new Error(`the process driver cannot run ${spec.executable.type} executables`);
+  if ((spec.devices?.length ?? 0) > 0) {
+    const names = spec.devices!.map((d) => (d.type === 'DIRECT' ? d.pathOnHost : `DETAILED ${d.driver ?? 'request'}`)).join(', ');
+    throw new Error(`devices are not supported by the process driver (${names}); run the workload as a DOCKER executable to map devices`);
+  }
+}
+
 export class ProcessDriver implements Driver {
   readonly type = 'PROCESS' as const;
   /** The exit file outlives `destroy`: a restarted executor can always learn the exit (runner trait). */
@@ -128,11 +143,11 @@ export class ProcessDriver implements Driver {
   }
 
   async prepare(spec: WorkloadStartSpec): Promise<void> {
-    if (spec.executable.type !== 'PROCESS') throw new Error(`the process driver cannot run ${spec.executable.type} executables`);
+    refuseUnsupported(spec);
   }
 
   async start(spec: WorkloadStartSpec, signal: AbortSignal): Promise<DriverHandle> {
-    if (spec.executable.type !== 'PROCESS') throw new Error(`the process driver cannot run ${spec.executable.type} executables`);
+    refuseUnsupported(spec);
     const env = processEnvironment(spec.env);
     const user = spec.userSpec ? await resolveUser(spec.userSpec) : undefined;
     const command = await resolveCommand(spec.executable.command, spec.workDir, env.PATH);
