@@ -21,6 +21,7 @@ import { isIdentifier } from '../../common/ids.ts';
 import type { Logger } from '../../common/logger.ts';
 import { createLogger } from '../../common/logger.ts';
 import { LogRotator } from '../logs/log-rotator.ts';
+import { LogShipper } from '../logs/log-shipper.ts';
 import { cleanerOf } from '../runner/driver-traits.ts';
 import { createHookCatalog } from '../runner/hook-catalog.ts';
 import { PortAllocator } from '../runner/port-allocator.ts';
@@ -62,6 +63,7 @@ class Agent implements ExecutorAgent {
   private readonly drivers: DriverCatalog;
   private readonly store: WorkloadStore;
   private readonly rotator: LogRotator;
+  private readonly shipper: LogShipper;
   private readonly registry: WorkloadRegistry;
   private readonly channel: ControllerChannel;
   private readonly outbox: ReportOutbox;
@@ -93,11 +95,12 @@ class Agent implements ExecutorAgent {
     };
     this.store = new WorkloadStore(config.dataDir, logger, { memoryOnly: config.ephemeral });
     this.rotator = new LogRotator({ clock: config.clock, logger, intervalMs: config.logRotationIntervalMs });
+    this.shipper = new LogShipper({ logger, clock: config.clock, rotator: this.rotator, pollMs: config.logShipPollMs });
     const ports = new PortAllocator();
     this.registry = new WorkloadRegistry({
       store: this.store,
       drivers,
-      hooks: createHookCatalog({ rotator: this.rotator, ports, preShutdown: config.preShutdownTimings }),
+      hooks: createHookCatalog({ rotator: this.rotator, shipper: this.shipper, ports, preShutdown: config.preShutdownTimings }),
       ports,
       clock: config.clock,
       logger,
@@ -168,6 +171,7 @@ class Agent implements ExecutorAgent {
     this.stopSnapshots();
     await this.channel.close();
     await this.store.close();
+    await this.shipper.close();
     this.rotator.close();
     await this.drivers.close();
     await this.lock.release();

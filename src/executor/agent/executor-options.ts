@@ -45,6 +45,8 @@ export interface ExecutorOptions {
   /** WebSocket ping period; a connection that misses a pong for one period is dropped. */
   pingIntervalMs?: number;
   logRotationIntervalMs?: number;
+  /** How often RSYSLOG shipping looks for new lines in a followed output.log (default 250 ms). */
+  logShipPollMs?: number;
   /** Logs of workloads the controller has forgotten are deleted after this long (default 2 days). */
   logRetentionMs?: number;
   /** Default SIGTERM → SIGKILL wait when a stop does not say. */
@@ -80,6 +82,7 @@ export interface ExecutorConfig {
   welcomeTimeoutMs: number;
   pingIntervalMs: number;
   logRotationIntervalMs: number;
+  logShipPollMs: number;
   logRetentionMs: number;
   killTimeoutMs: number;
   ephemeral: boolean;
@@ -153,6 +156,7 @@ export function compileExecutorOptions(options: ExecutorOptions): ExecutorConfig
     welcomeTimeoutMs: options.welcomeTimeoutMs ?? 10_000,
     pingIntervalMs: options.pingIntervalMs ?? 5_000,
     logRotationIntervalMs: options.logRotationIntervalMs ?? 1_000,
+    logShipPollMs: options.logShipPollMs ?? 250,
     logRetentionMs: options.logRetentionMs ?? 2 * 24 * 3_600_000,
     killTimeoutMs: options.killTimeoutMs ?? 30_000,
     ephemeral: options.ephemeral ?? false,

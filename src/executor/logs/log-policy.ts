@@ -25,7 +25,10 @@ export function parseLogSize(text: string): number | { error: string } {
   return bytes;
 }
 
-/** The LOCAL policy for a spec; RSYSLOG (not shipped by corral's local drivers) keeps the default rotation. */
+/**
+ * The LOCAL policy for a spec. RSYSLOG keeps the default rotation: its lines are shipped by
+ * log-shipper.ts in addition to the local output.log, which the log APIs keep serving.
+ */
 export function compileLogPolicy(logging: LoggingSpec | undefined): LogPolicy | { error: string } {
   if (!logging || logging.type !== 'LOCAL') return DEFAULT_LOG_POLICY;
   const maxBytes = parseLogSize(logging.maxSize);

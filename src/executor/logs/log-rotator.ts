@@ -8,6 +8,10 @@
  *
  * One timer per executor checks every registered file (≈ 1 s); at most `maxFiles` files are
  * kept, the live one included.
+ *
+ * A reader of the live file (the RSYSLOG shipper's follower) may guard the truncation: it is
+ * handed the truncation to run itself, so it reads up to the end just before and restarts at 0
+ * just after, and neither skips nor repeats what rotation moved aside.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readdir, rename, rm, stat, truncate } from 'node:fs/promises';
@@ -19,6 +23,9 @@ import { systemClock } from '../../common/clock.ts';
 import type { Logger } from '../../common/logger.ts';
 import { silentLogger } from '../../common/logger.ts';
 import type { LogPolicy } from './log-policy.ts';
+
+/** Runs `truncate` (exactly once) with whatever a reader of the file must do around it. */
+export type TruncateGuard = (truncate: () => Promise<void>) => Promise<void>;
 
 interface Entry {
   file: string;
@@ -42,6 +49,7 @@ export interface LogRotatorOptions {
 
 export class LogRotator {
   private readonly entries = new Map<string, Entry>();
+  private readonly guards = new Map<string, TruncateGuard>();
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly intervalMs: number;
@@ -75,6 +83,14 @@ export class LogRotator {
     }
   }
 
+  /** Lets a reader of `file` run its truncations (see TruncateGuard); returns the undo. */
+  guardTruncation(file: string, guard: TruncateGuard): () => void {
+    this.guards.set(file, guard);
+    return () => {
+      if (this.guards.get(file) === guard) this.guards.delete(file);
+    };
+  }
+
   /** Checks every registered file now (the timer calls this; tests may too). */
   checkAll(): Promise<void> {
     this.checking ??= (async () => {
@@ -91,6 +107,7 @@ export class LogRotator {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.entries.clear();
+    this.guards.clear();
   }
 
   private async check(entry: Entry): Promise<void> {
@@ -98,7 +115,7 @@ export class LogRotator {
     entry.busy = true;
     try {
       const info = await stat(entry.file).catch(() => undefined);
-      if (info && info.size > entry.policy.maxBytes) await rotateFile(entry.file, entry.policy, this.clock.now());
+      if (info && info.size > entry.policy.maxBytes) await rotateFile(entry.file, entry.policy, this.clock.now(), this.guards.get(entry.file));
     } catch (error) {
       this.logger.warn({ file: entry.file, err: (error as Error).message }, 'log rotation failed');
     } finally {
@@ -107,8 +124,8 @@ export class LogRotator {
   }
 }
 
-/** Copies `file` aside (gzipped when asked), truncates it, and prunes old rotations. */
-export async function rotateFile(file: string, policy: LogPolicy, now: number): Promise<string | undefined> {
+/** Copies `file` aside (gzipped when asked), truncates it (through `guard` when given), and prunes old rotations. */
+export async function rotateFile(file: string, policy: LogPolicy, now: number, guard?: TruncateGuard): Promise<string | undefined> {
   const dir = path.dirname(file);
   const base = path.basename(file);
   let rotated: string | undefined;
@@ -126,9 +143,25 @@ export async function rotateFile(file: string, policy: LogPolicy, now: number): 
     rotated = path.join(dir, name);
     await rename(temp, rotated);
   }
-  await truncate(file, 0);
+  await truncateGuarded(file, guard);
   await pruneRotations(dir, base, policy.maxFiles - 1);
   return rotated;
+}
+
+/** Truncates through the guard; a guard that failed before truncating must not stop the rotation. */
+async function truncateGuarded(file: string, guard: TruncateGuard | undefined): Promise<void> {
+  if (!guard) return truncate(file, 0);
+  let done = false;
+  const once = async () => {
+    if (done) return;
+    done = true;
+    await truncate(file, 0);
+  };
+  try {
+    await guard(once);
+  } finally {
+    await once();
+  }
 }
 
 /** Keeps the newest `keep` rotated files of `base` in `dir`. */
