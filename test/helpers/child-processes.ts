@@ -8,6 +8,7 @@ import { type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { stopChild } from '../../src/common/child-stop.ts';
+import { processesWorkingUnder } from './process-scan.ts';
 
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
@@ -15,8 +16,26 @@ const stoppers = new Set<() => Promise<void>>();
 
 process.once('exit', () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killWorkloadsUnder(tempDirs);
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * SIGKILLs every process (and its group) working inside `dirs`: workloads that executors under
+ * test left running on purpose (shutdown without --kill-workloads-on-exit, a SIGKILLed
+ * executor) must not outlive the test file that started them.
+ */
+function killWorkloadsUnder(dirs: Iterable<string>): void {
+  for (const { pid, pgid } of processesWorkingUnder(dirs)) {
+    for (const target of pgid > 1 ? [-pgid, pid] : [pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
 
 export function trackChild(child: ChildProcess): void {
   children.add(child);
@@ -45,6 +64,7 @@ export async function stopAllTestProcesses(): Promise<void> {
   stoppers.clear();
   await Promise.allSettled(pending.map((stop) => stop()));
   await Promise.allSettled([...children].map((child) => stopChild(child)));
+  killWorkloadsUnder(tempDirs);
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
 }

@@ -4,7 +4,7 @@
  *
  *   const survivors = processesWhoseCommandLineIncludes(`--marker=${marker}`);
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ScannedProcess {
   pid: number;
@@ -24,6 +24,31 @@ export function processesWhoseCommandLineIncludes(text: string): ScannedProcess[
       found.push({ pid: Number(entry), argv: cmdline.split('\0').filter((a) => a !== '') });
     } catch {
       // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+/**
+ * Live processes whose working directory is inside one of `dirs`, with their process group:
+ * the workloads an executor under test started in its data dir (`workloads/<id>/work`).
+ */
+export function processesWorkingUnder(dirs: Iterable<string>): { pid: number; pgid: number }[] {
+  const roots = [...dirs].map((dir) => dir.replace(/\/+$/, ''));
+  if (roots.length === 0) return [];
+  const found: { pid: number; pgid: number }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      // A deleted directory reads as "<path> (deleted)": still under the root.
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if (!roots.some((root) => cwd === root || cwd.startsWith(`${root}/`))) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      found.push({ pid: Number(entry), pgid: Number(fields[2]) });
+    } catch {
+      // gone, or not ours to look at
     }
   }
   return found;
