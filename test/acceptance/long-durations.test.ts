@@ -80,6 +80,14 @@ describe('a 30-day opSpec timeout on a real cluster', () => {
   let controller: TestController;
   const marker = `long-durations-${process.pid}`;
 
+  /** The operation's record once it is terminal. */
+  async function finished(operationId: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return waitFor(async () => {
+      const data = (await controller.api().get(`/apis/v1/operations/${operationId}`)).body.data;
+      return ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(data?.state) ? data : undefined;
+    }, { timeoutMs: 30_000, message: `operation ${operationId} to finish` });
+  }
+
   beforeAll(async () => {
     controller = await startTestController();
     await startTestExecutor(controller.url, { secret: controller.config.clusterSecret, cores: 2, killWorkloadsOnExit: true });
@@ -97,10 +105,7 @@ describe('a 30-day opSpec timeout on a real cluster', () => {
     const scale = await admin.post('/apis/v1/applications/operations', { type: 'SCALE', appId: 'longwait-1', requiredInstances: 1, opSpec });
     expect(scale.status).toBe(200);
     const operationId = scale.body.data.operationId as string;
-    const done = await waitFor(async () => {
-      const data = (await admin.get(`/apis/v1/operations/${operationId}`)).body.data;
-      return ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(data?.state) ? data : undefined;
-    }, { timeoutMs: 30_000, message: 'the SCALE to finish' });
+    const done = await finished(operationId);
     expect(done.state, JSON.stringify(done.messages)).toBe('COMPLETED');
     expect(done.opSpec.timeout).toBe('30 days');
     const suspend = await admin.post('/apis/v1/applications/operations', { type: 'SUSPEND', appId: 'longwait-1', opSpec });
@@ -121,10 +126,7 @@ describe('a 30-day opSpec timeout on a real cluster', () => {
     const scale = await admin.post('/apis/v1/applications/operations', { type: 'SCALE', appId: 'longchecks-1', requiredInstances: 1, opSpec });
     expect(scale.status).toBe(200);
     const operationId = scale.body.data.operationId as string;
-    const done = await waitFor(async () => {
-      const data = (await admin.get(`/apis/v1/operations/${operationId}`)).body.data;
-      return ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(data?.state) ? data : undefined;
-    }, { timeoutMs: 30_000, message: 'the SCALE to finish' });
+    const done = await finished(operationId);
     expect(done.state, JSON.stringify(done.messages)).toBe('COMPLETED');
     // A few health check rounds later the instance is still HEALTHY.
     await new Promise((resolve) => setTimeout(resolve, 1_000));

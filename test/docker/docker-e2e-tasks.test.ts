@@ -7,59 +7,22 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTaskModule } from '../../src/controller/tasks/task-module.ts';
-import { stopAllTestProcesses, trackTempDir } from '../helpers/child-processes.ts';
-import { startTestController, type TestController } from '../helpers/test-controller.ts';
-import { startTestExecutor, type TestExecutor } from '../helpers/test-executor.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { trackTempDir } from '../helpers/child-processes.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { createBody, killBody, waitForTaskState } from '../tasks/task-fixtures.ts';
-import { TASK_IMAGE, containersOf, describeWithEngine, docker, requireEngineAndImages } from './docker-test-env.ts';
+import { killBody, waitForTaskState } from '../tasks/task-fixtures.ts';
+import { TASK_IMAGE, containersOf, describeWithEngine } from './docker-test-env.ts';
+import { useDockerTaskCluster } from './docker-task-cluster.ts';
 
 const APP = 'DOCKER_TASKS';
-let controller: TestController;
-let executor: TestExecutor;
-
-function dockerTask(taskId: string, script: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    sourceAppName: APP,
-    taskId,
-    executable: { type: 'DOCKER', url: TASK_IMAGE, dockerPullTimeout: '30 seconds' },
-    resources: [{ type: 'CPU', count: 1 }, { type: 'MEMORY', sizeInMB: 64 }],
-    args: [script],
-    ...extra,
-  };
-}
-
-const admin = () => controller.api();
-
-async function create(spec: Record<string, unknown>): Promise<void> {
-  const res = await admin().post('/apis/v1/tasks/operations', createBody(spec));
-  expect(res.body, JSON.stringify(res.body)).toMatchObject({ status: 'SUCCESS' });
-}
-
-async function logText(taskId: string): Promise<string> {
-  const res = await admin().get(`/apis/v1/logfiles/tasks/${APP}/${taskId}/read/output.log?offset=0&length=65536`);
-  return res.status === 200 ? res.body.data : '';
-}
-
-/** The runner removes a finished task's container while deprovisioning: poll until none is left. */
-async function expectNoContainers(): Promise<void> {
-  await waitFor(async () => (await containersOf(executor.executorId)).length === 0, { timeoutMs: 10_000, message: 'no container left for the executor' });
-}
 
 describeWithEngine('DOCKER tasks through a real controller and executor', () => {
+  const cluster = useDockerTaskCluster(APP, { name: 'docker-e2e' });
+  const { admin, create, logText, expectNoContainers, task: dockerTask } = cluster;
+
   beforeAll(async () => {
-    await requireEngineAndImages();
-    controller = await startTestController({ modules: [createTaskModule], config: { killTimeoutMs: 2_000 } });
-    executor = await startTestExecutor(controller.url, { secret: controller.config.clusterSecret, cores: 2, memoryMb: 2048, name: 'docker-e2e' });
-    const info = await admin().get(`/apis/v1/cluster/executors/${executor.executorId}`);
+    const info = await admin().get(`/apis/v1/cluster/executors/${cluster.executor.executorId}`);
     expect(JSON.stringify(info.body.data)).toContain('DOCKER');
-  });
-  afterAll(async () => {
-    await stopAllTestProcesses();
-    const left = await containersOf(executor?.executorId ?? 'none');
-    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   });
 
   it('runs a task container to its exit code, with Drove\'s environment and its output in the logs', async () => {
@@ -101,9 +64,9 @@ describeWithEngine('DOCKER tasks through a real controller and executor', () => 
     }));
     await waitForTaskState(admin(), APP, 'outlives', ['RUNNING'], 30_000);
     await waitFor(async () => (await logText('outlives')).includes('before'), { message: 'output before the restart' });
-    const [before] = await containersOf(executor.executorId);
-    executor = await executor.restart();
-    const [after] = await containersOf(executor.executorId);
+    const [before] = await containersOf(cluster.executor.executorId);
+    cluster.executor = await cluster.executor.restart();
+    const [after] = await containersOf(cluster.executor.executorId);
     expect(after?.Id).toBe(before.Id);
     expect(after?.State).toBe('running');
     writeFileSync(join(shared, 'go'), '');

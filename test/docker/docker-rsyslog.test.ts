@@ -5,49 +5,30 @@
  * the task's tag and the executor's hostname, and stay readable through the log API.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTaskModule } from '../../src/controller/tasks/task-module.ts';
-import { stopAllTestProcesses } from '../helpers/child-processes.ts';
 import type { SyslogReceiver } from '../helpers/syslog-receiver.ts';
 import { startSyslogReceiver } from '../helpers/syslog-receiver.ts';
-import { startTestController, type TestController } from '../helpers/test-controller.ts';
-import { startTestExecutor, type TestExecutor } from '../helpers/test-executor.ts';
-import { createBody, getTask, waitForTaskState } from '../tasks/task-fixtures.ts';
-import { TASK_IMAGE, containersOf, describeWithEngine, docker, requireEngineAndImages } from './docker-test-env.ts';
+import { getTask, waitForTaskState } from '../tasks/task-fixtures.ts';
+import { describeWithEngine } from './docker-test-env.ts';
+import { useDockerTaskCluster } from './docker-task-cluster.ts';
 
 const APP = 'DOCKER_RSYSLOG';
 const HOSTNAME = 'rsyslog-exec.local';
-let controller: TestController;
-let executor: TestExecutor;
 const receivers: SyslogReceiver[] = [];
 
-const admin = () => controller.api();
-
-async function runTask(taskId: string, script: string, logging: Record<string, unknown>): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const spec = {
-    sourceAppName: APP, taskId,
-    executable: { type: 'DOCKER', url: TASK_IMAGE, dockerPullTimeout: '30 seconds' },
-    resources: [{ type: 'CPU', count: 1 }, { type: 'MEMORY', sizeInMB: 64 }],
-    args: [script],
-    logging,
-  };
-  const res = await admin().post('/apis/v1/tasks/operations', createBody(spec));
-  expect(res.body, JSON.stringify(res.body)).toMatchObject({ status: 'SUCCESS' });
-  await waitForTaskState(admin(), APP, taskId, ['STOPPED', 'LOST'], 30_000);
-  return (await getTask(admin(), APP, taskId))!;
-}
-
 describeWithEngine('RSYSLOG logging of DOCKER tasks', () => {
+  const { admin, create, task } = useDockerTaskCluster(APP, { name: 'docker-rsyslog', hostname: HOSTNAME });
+
+  async function runTask(taskId: string, script: string, logging: Record<string, unknown>): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    await create(task(taskId, script, { logging }));
+    await waitForTaskState(admin(), APP, taskId, ['STOPPED', 'LOST'], 30_000);
+    return (await getTask(admin(), APP, taskId))!;
+  }
+
   beforeAll(async () => {
-    await requireEngineAndImages();
     receivers.push(await startSyslogReceiver('udp'), await startSyslogReceiver('tcp'));
-    controller = await startTestController({ modules: [createTaskModule], config: { killTimeoutMs: 2_000 } });
-    executor = await startTestExecutor(controller.url, { secret: controller.config.clusterSecret, cores: 2, memoryMb: 2048, name: 'docker-rsyslog', hostname: HOSTNAME });
   });
   afterAll(async () => {
-    await stopAllTestProcesses();
     for (const r of receivers) await r.close();
-    const left = await containersOf(executor?.executorId ?? 'none');
-    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   });
 
   it('ships the container\'s stdout and stderr lines over UDP and TCP, tagged, and keeps them in output.log', async () => {
