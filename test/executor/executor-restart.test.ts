@@ -1,7 +1,8 @@
 /**
  * `corral executor` as a real child process: SIGTERM leaves workloads running (shutdown scope)
  * and a new agent on the same data dir re-attaches and reports the true exit codes and logs;
- * `--kill-workloads-on-exit` stops every workload before exiting (kill scope).
+ * `--kill-workloads-on-exit` stops every workload before exiting (kill scope). A SIGKILLed
+ * executor leaves its spawn helper running, which records the exits meanwhile.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -11,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskReport } from '../../src/api/channel-protocol.ts';
 import { FakeController } from './helpers/fake-controller.ts';
 import { startTask, taskSpec } from './helpers/specs.ts';
-import { eventually, survivors, tempDir } from './helpers/workload-fixtures.ts';
+import { readProcStat } from '../../src/executor/drivers/process/process-group.ts';
+import { eventually, spawnHelpersOf, survivors, tempDir } from './helpers/workload-fixtures.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/corral.js', import.meta.url));
 let controller: FakeController;
@@ -85,6 +87,40 @@ describe('executor restart', () => {
 
     second.kill('SIGTERM');
     expect(await exited(second)).toBe(0);
+  });
+
+  it('a SIGKILLed executor leaves its spawn helper recording exits: the restarted one reports the true exit code', async () => {
+    const { dir, cleanup: cleanDir } = await tempDir('corral-restart-sigkill-');
+    try {
+      let hellosBefore = controller.hellos.length;
+      const first = runExecutor([], dir, 3304);
+      await controller.waitFor((m) => m.type === 'hello' && controller.hellos.length > hellosBefore);
+      const id = startTask(controller, taskSpec('/bin/sh', ['-c', 'echo $$ > pid; while [ ! -f go ]; do sleep 0.02; done; exit 7']));
+      await controller.waitForTask(id, (r) => r.state === 'RUNNING');
+      const pid = await pidOf(dir, id);
+      const helpers = spawnHelpersOf(dir);
+      expect(helpers).toHaveLength(1);
+      // The task's own process, forked by the helper: no wrapper shell to write the status.
+      expect((await readProcStat(pid))?.ppid).toBe(helpers[0]);
+
+      first.kill('SIGKILL');
+      await exited(first);
+      expect(await survivors([pid, ...helpers])).toEqual([pid, ...helpers]);
+      // The task ends while no executor runs; the helper records it, then has nothing left to do.
+      await writeFile(path.join(dir, 'workloads', id, 'work', 'go'), '');
+      await eventually(async () => (await survivors([pid, ...helpers])).length === 0, { what: 'the task, then its helper, to exit', timeoutMs: 15_000 });
+
+      hellosBefore = controller.hellos.length;
+      const second = runExecutor([], dir, 3304);
+      await controller.waitFor((m) => m.type === 'hello' && controller.hellos.length > hellosBefore);
+      const final = await controller.waitForTask(id, (r) => r.state === 'STOPPED');
+      expect(final.taskResult).toEqual({ status: 'FAILED', exitCode: 7 });
+      second.kill('SIGTERM');
+      expect(await exited(second)).toBe(0);
+      await eventually(() => spawnHelpersOf(dir).length === 0, { what: 'no helper left' });
+    } finally {
+      await cleanDir();
+    }
   });
 
   it('--kill-workloads-on-exit stops every workload and reports it before exiting', async () => {

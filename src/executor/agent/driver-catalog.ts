@@ -86,7 +86,7 @@ export async function createDriverCatalog(config: ExecutorConfig, logger: Logger
     byType.set('PROCESS', mock);
     byType.set('DOCKER', mock);
   } else {
-    const processDriver = new ProcessDriver({ exitLogDir: path.join(config.dataDir, 'exits') });
+    const processDriver = new ProcessDriver({ dataDir: config.dataDir, exitLogDir: path.join(config.dataDir, 'exits') });
     if (await processDriver.available()) byType.set('PROCESS', processDriver);
     const docker = await loadDockerDriver(config, logger);
     if (docker) byType.set('DOCKER', docker);

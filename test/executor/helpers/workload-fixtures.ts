@@ -1,4 +1,5 @@
 /** Builders for driver-level specs and temporary directories used by the executor tests. */
+import { readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,4 +43,20 @@ export async function survivors(pids: number[]): Promise<number[]> {
   const alive: number[] = [];
   for (const pid of pids) if (await isProcessAlive(pid)) alive.push(pid);
   return alive;
+}
+
+/** Live spawn helpers of a data dir (their cwd is `<dataDir>/spawn-helper`). */
+export function spawnHelpersOf(dataDir: string): number[] {
+  const dir = path.join(dataDir, 'spawn-helper');
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${name}/cwd`);
+      if (cwd === dir || cwd === `${dir} (deleted)`) pids.push(Number(name));
+    } catch {
+      // gone, or not ours to look at
+    }
+  }
+  return pids;
 }

@@ -2,21 +2,28 @@
  * The process driver: runs a PROCESS executable directly on the host, with no per-task Node
  * supervisor (the task benchmark must stay close to the raw spawn rate).
  *
- *   spawn /bin/sh -c '"$@" 3>&-; c=$?; echo "$CORRAL_EXIT_KEY $c" >&3; exit $c' corral-task CMD ARGS…
+ *   spawn-helper ──fork+exec──▶ CMD ARGS…        (the helper appends the exit status itself)
  *
- * - `detached`: the shell starts a new session, so its pid is the process group id and the
+ * - `detached`: the command starts a new session, so its pid is the process group id and the
  *   whole tree can be signalled at once (`kill(-pgid)`).
  * - stdout and stderr are the `output.log` file itself (opened O_APPEND), not pipes, so output
  *   keeps flowing while the executor is down and the rotator can copytruncate it.
- * - The exit status lands in the executor's exit log (fd 3, see exit-log.ts), so an executor
- *   that restarts while the task runs still learns the true exit code. The handle keeps pid,
- *   pgid, the process start time (a reused pid does not fool `recover`) and where the exit
- *   status goes.
- * - Without an executor restart the exit comes from the child's `exit` event; after one,
- *   `wait` polls /proc and the exit file.
+ * - The exit status lands in the executor's exit log (see exit-log.ts), written by the spawn
+ *   helper, the command's parent, which outlives executor restarts (spawn-helper.js); so an
+ *   executor that restarts while the task runs still learns the true exit code. The handle
+ *   keeps pid, pgid, the process start time (a reused pid does not fool `recover`) and where
+ *   the exit status goes.
+ * - Forked from the executor itself (`spawnVia: 'direct'`, or when no helper can be reached),
+ *   nobody would be left to record the exit across the executor's restart, so the command runs
+ *   under a `/bin/sh` wrapper that writes it (one more exec and fork per start):
+ *     /bin/sh -c '"$@" 3>&-; c=$?; echo "$CORRAL_EXIT_KEY $c" >&3; exit $c' corral-task CMD ARGS…
+ * - Without an executor restart the exit comes from the helper's `exit` message (or the
+ *   child's `exit` event); after one, `wait` polls /proc and the exit log.
  * - `wait`, `stop` and `kill` resolve only when no live member of the group is left.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setLongTimeout } from '../../../common/long-timer.ts';
 import type { ProcessExecutable } from '../../../api/spec-types.ts';
@@ -28,16 +35,25 @@ import {
   ProcessGroupWatcher, findGroupLeaderByEnvironment, isProcessAlive, readProcStat, signalExitCode, signalGroup,
 } from './process-group.ts';
 import { directoriesOf, spawnDirect, type ChildExit } from './process-launch.ts';
-import { SpawnClient, SpawnHelperError, type SpawnRequest, type SpawnedChild } from './spawn-client.ts';
+import { SpawnClient, SpawnHelperError, spawnHelperDir, type SpawnRequest, type SpawnedChild } from './spawn-client.ts';
 import { resolveUser } from './user-lookup.ts';
 
-/** The command never sees fd 3; the shell appends its line there once the command ended. */
+/**
+ * The exit wrappers of a direct spawn. The command never sees fd 3; the shell appends its line
+ * there once the command ended.
+ */
 const SHARED_EXIT_WRAPPER = '"$@" 3>&-; c=$?; echo "$CORRAL_EXIT_KEY $c" >&3; exit $c';
 const OWN_EXIT_WRAPPER = '"$@"; c=$?; echo $c > "$CORRAL_EXIT_FILE"; exit $c';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** Variables of the executor's own environment a host process reasonably expects. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL'];
 const EXEC_OUTPUT_LIMIT = 64 * 1024;
+/**
+ * After the process is gone, how long its recorder (the helper, or the wrapper shell) may
+ * take to append the status: the helper writes right after it reaped the child, but it may be
+ * busy forking others.
+ */
+const EXIT_RECORD_GRACE_MS = 1_500;
 
 export interface ProcessDriverOptions {
   /** After the main process exits, how long its leftovers get between SIGTERM and SIGKILL. */
@@ -48,10 +64,17 @@ export interface ProcessDriverOptions {
   killWaitMs?: number;
   /**
    * `helper` (default): fork through the small spawn helper process (spawn-helper.js), which is
-   * cheaper than forking the big executor and does not stall its event loop; `direct`: fork
-   * from the executor itself. A dead helper falls back to `direct` for that start.
+   * cheaper than forking the big executor, does not stall its event loop and records exit
+   * statuses without a wrapper shell; `direct`: fork from the executor itself, under the exit
+   * wrapper. A helper that cannot be reached falls back to `direct` for that start.
    */
   spawnVia?: 'helper' | 'direct';
+  /**
+   * The executor's data dir: its spawn helper lives in `<dataDir>/spawn-helper/` and serves
+   * every driver of that dir, across executor restarts. Default: the parent of `exitLogDir`;
+   * without either, a private temporary dir removed by close() (tests).
+   */
+  dataDir?: string;
   /**
    * Directory of the executor's shared exit logs (the agent: `<data-dir>/exits`); without it
    * every workload gets its own exit file beside its log (one more inode per start).
@@ -92,6 +115,12 @@ function handleOf(pid: number, startTime: number, exit: ExitTarget, workDir: str
   };
 }
 
+/** The same start under the `/bin/sh` exit wrapper: for forks nobody will outlive the executor to watch. */
+function withExitWrapper(request: SpawnRequest): SpawnRequest {
+  const wrapper = request.exit.key !== undefined ? SHARED_EXIT_WRAPPER : OWN_EXIT_WRAPPER;
+  return { ...request, file: '/bin/sh', args: ['-c', wrapper, 'corral-task', request.file, ...request.args] };
+}
+
 /** The environment a host process gets: a few of the executor's variables, then the workload's. */
 export function processEnvironment(workloadEnv: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = { PATH: DEFAULT_PATH };
@@ -126,15 +155,21 @@ export class ProcessDriver implements Driver {
   private readonly recoverPollMs: number;
   private readonly killWaitMs: number;
   private readonly groups = new ProcessGroupWatcher();
-  private readonly children = new Map<number, Promise<ChildExit | 'lost'>>();
+  /** Children forked in this process's lifetime; `wrapped`: under the exit wrapper shell. */
+  private readonly children = new Map<number, { exit: Promise<ChildExit | 'lost'>; wrapped: boolean }>();
   private readonly helper: SpawnClient | undefined;
+  private readonly privateDir: string | undefined;
   private readonly exitLog: ExitLog | undefined;
 
   constructor(options: ProcessDriverOptions = {}) {
     this.leftoverGraceMs = options.leftoverGraceMs ?? 2_000;
     this.recoverPollMs = options.recoverPollMs ?? 150;
     this.killWaitMs = options.killWaitMs ?? 30_000;
-    this.helper = (options.spawnVia ?? 'helper') === 'helper' ? new SpawnClient() : undefined;
+    if ((options.spawnVia ?? 'helper') === 'helper') {
+      let dataDir = options.dataDir ?? (options.exitLogDir ? path.dirname(options.exitLogDir) : undefined);
+      if (dataDir === undefined) dataDir = this.privateDir = mkdtempSync(path.join(tmpdir(), 'corral-process-driver-'));
+      this.helper = new SpawnClient(spawnHelperDir(dataDir));
+    }
     this.exitLog = options.exitLogDir ? new ExitLog(options.exitLogDir) : undefined;
   }
 
@@ -155,24 +190,34 @@ export class ProcessDriver implements Driver {
     // The executor's exit log, or else a file beside the log, private to the workload.
     const exit: ExitTarget = this.exitLog ? { file: this.exitLog.next(), key: spec.instanceId } : { file: path.join(spec.logDir, PER_WORKLOAD_EXIT_FILE) };
     const request: SpawnRequest = {
-      file: '/bin/sh',
-      args: ['-c', exit.key ? SHARED_EXIT_WRAPPER : OWN_EXIT_WRAPPER, 'corral-task', command, ...spec.args],
+      file: command,
+      args: spec.args,
       cwd: spec.workDir,
+      // In the workload's environment so `adopt` can find it after a restart (and the wrapper uses them).
       env: { ...env, CORRAL_EXIT_FILE: exit.file, ...(exit.key ? { CORRAL_EXIT_KEY: exit.key } : {}) },
       log: path.join(spec.logDir, 'output.log'),
       dirs: directoriesOf(spec),
-      ...(exit.key ? { exitLog: exit.file } : {}),
+      exit,
       uid: user?.uid,
       gid: user?.gid,
     };
     let launched: SpawnedChild;
+    let wrapped = !this.helper;
     try {
-      launched = this.helper ? await this.viaHelper(request) : await spawnDirect(request);
+      if (this.helper) {
+        try {
+          launched = await this.helper.spawn(request);
+        } catch (error) {
+          if (!(error instanceof SpawnHelperError)) throw error;
+          wrapped = true;
+          launched = await spawnDirect(withExitWrapper(request));
+        }
+      } else launched = await spawnDirect(withExitWrapper(request));
     } catch (error) {
       throw new CommandNotRunnableError(`Cannot start ${command}: ${(error as Error).message}`);
     }
     const { pid, startTime } = launched;
-    this.children.set(pid, launched.exit);
+    this.children.set(pid, { exit: launched.exit, wrapped });
     const handle = handleOf(pid, startTime, exit, spec.workDir);
     if (signal.aborted) {
       await this.kill(handle);
@@ -184,9 +229,9 @@ export class ProcessDriver implements Driver {
   async wait(handle: DriverHandle, signal: AbortSignal): Promise<ExitResult> {
     const s = stateOf(handle);
     const child = this.children.get(s.pid);
-    const seen = child ? await abortable(child, signal) : 'lost';
+    const seen = child ? await abortable(child.exit, signal) : 'lost';
     // 'lost': not our child (executor restarted) or the helper that forked it died: watch /proc.
-    const exit = seen === 'lost' ? await this.pollExit(s, signal) : await this.fromChild(seen, s);
+    const exit = seen === 'lost' ? await this.pollExit(s, signal) : await this.fromChild(seen, s, child!.wrapped);
     await this.reapLeftovers(s, signal);
     return exit;
   }
@@ -226,7 +271,7 @@ export class ProcessDriver implements Driver {
   }
 
   /**
-   * After a restart in STARTING (runner trait): the shell started for this spec, found by its
+   * After a restart in STARTING (runner trait): the command (or wrapper shell) started for this spec, found by its
    * exit key (or own exit file) in its environment; or, when it has ended already, a handle
    * whose `wait` reads its exit status (pid 0: nothing left to signal). Undefined when nothing
    * was started.
@@ -285,23 +330,19 @@ export class ProcessDriver implements Driver {
     });
   }
 
-  /** Stops the group watcher's timer and the spawn helper (tests, agent shutdown); workloads keep running. */
+  /**
+   * Stops the group watcher's timer and leaves the spawn helper (tests, agent shutdown);
+   * workloads keep running, and the helper with them while any does.
+   */
   close(): void {
     this.groups.close();
     this.helper?.close();
+    if (this.privateDir) rmSync(this.privateDir, { recursive: true, force: true });
   }
 
-  private async viaHelper(request: SpawnRequest): Promise<SpawnedChild> {
-    try {
-      return await this.helper!.spawn(request);
-    } catch (error) {
-      if (!(error instanceof SpawnHelperError)) throw error;
-      return spawnDirect(request);
-    }
-  }
-
-  private async fromChild(exit: ChildExit, s: ProcessState): Promise<ExitResult> {
+  private async fromChild(exit: ChildExit, s: ProcessState, wrapped: boolean): Promise<ExitResult> {
     if (exit.code !== null) return { exitCode: exit.code };
+    if (exit.signal && !wrapped) return { exitCode: signalExitCode(exit.signal), signal: exit.signal };
     if (exit.signal) {
       // The shell itself was signalled; the exit file may still hold the command's status.
       const code = await readExitStatus(exitTargetOf(s));
@@ -312,9 +353,9 @@ export class ProcessDriver implements Driver {
 
   private async pollExit(s: ProcessState, signal: AbortSignal): Promise<ExitResult> {
     while (await isProcessAlive(s.pid, s.startTime || undefined)) await pause(this.recoverPollMs, signal);
+    // The recorder (the helper, or the wrapper shell) may not have written it yet.
     let code = await readExitStatus(exitTargetOf(s));
-    if (code === undefined) {
-      // The shell may be between open() and write() of the exit file: look once more.
+    for (let tries = Math.ceil(EXIT_RECORD_GRACE_MS / this.recoverPollMs); code === undefined && tries > 0; tries--) {
       await pause(this.recoverPollMs, signal);
       code = await readExitStatus(exitTargetOf(s));
     }

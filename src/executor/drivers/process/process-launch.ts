@@ -1,6 +1,7 @@
 /**
  * Starting a process workload from the executor itself (`spawnVia: 'direct'`, and the fallback
- * when the spawn helper died), and the pieces both ways of starting share.
+ * when no spawn helper can be reached; the driver then wraps the command in the exit-status
+ * shell), and the pieces both ways of starting share.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -43,7 +44,8 @@ export async function spawnDirect(request: SpawnRequest): Promise<SpawnedChild> 
   let exitLog: number | undefined;
   let child: ChildProcess;
   try {
-    if (request.exitLog) exitLog = openSync(request.exitLog, 'a');
+    // The wrapper shell appends its line to a shared exit log through fd 3 (see process-driver.ts).
+    if (request.exit.key !== undefined) exitLog = openSync(request.exit.file, 'a');
     child = spawn(request.file, request.args, {
       cwd: request.cwd, env: request.env, detached: true, uid: request.uid, gid: request.gid,
       stdio: exitLog === undefined ? ['ignore', output, output] : ['ignore', output, output, exitLog],
