@@ -1,19 +1,25 @@
 /**
- * Where a process workload's wrapper shell leaves its exit status, so an executor that was
- * away when the workload ended still learns the truth.
+ * Where a process workload's exit status is recorded, so an executor that was away when the
+ * workload ended still learns the truth. The recorder is the spawn helper, the workload's
+ * parent, which outlives executor restarts (spawn-helper.js); for a workload forked by the
+ * executor itself (`spawnVia: 'direct'`, or no helper reachable) it is a `/bin/sh` wrapper
+ * around the command. Both write exactly the same lines.
  *
- * Shared (the agent's mode, `<data-dir>/exits/`): every wrapper appends one line
- * `<instanceId> <code>\n` to the executor's current exit log, through a descriptor the spawn
- * helper hands it as fd 3 (closed for the command itself, so the workload cannot write
- * there). Appends of one short line are atomic, and nothing per task is created: a new
- * inode per task cost as much as a fork on a busy disk.
+ * Shared (the agent's mode, `<data-dir>/exits/`): one line `<instanceId> <code>\n` per
+ * workload appended to the executor's current exit log — by the helper through the descriptor
+ * it keeps open, or by the wrapper through fd 3 (closed for the command itself). Either way
+ * the workload cannot write there. Appends of one short line are atomic, and nothing per task
+ * is created: a new inode per task cost as much as a fork on a busy disk.
  *
  *   exits-<time>-<n>.log  one per executor start, a new one every ROTATE_AFTER starts;
  *                         removed once no live workload refers to it and nothing was
- *                         appended for the retention period
+ *                         appended for the retention period (the helper keeps a replaced log
+ *                         open only until the last workload started on it has ended)
  *
- * Per workload (a driver without an exit-log directory: tests, older handles): the wrapper
- * writes `<code>\n` to `<logDir>/.exit-code`.
+ * Per workload (a driver without an exit-log directory: tests, older handles): `<code>\n` in
+ * `<logDir>/.exit-code`.
+ *
+ * `<code>` is the shell's `$?`: the exit status, or 128+N for a process killed by signal N.
  */
 import { mkdirSync } from 'node:fs';
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
