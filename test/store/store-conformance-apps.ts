@@ -131,6 +131,22 @@ export function appsConformance(current: () => Store): void {
       await expect(store.updateOperation(operationRecord({ operationId: 'OP-ghost' }))).rejects.toThrow(RecordNotFoundError);
     });
 
+    it('saves many at once: inserts new ids, updates known ones, the last version of an id wins', async () => {
+      const store = current();
+      const known = operationRecord({ operationId: 'OP-known' });
+      await store.insertOperation(known);
+      const finished = { ...known, state: 'COMPLETED' as const, finished: T0 + 5, updated: T0 + 5 };
+      const fresh = Array.from({ length: 700 }, (_, i) => operationRecord({ operationId: `OP-bulk-${i}`, created: T0 + i }));
+      const later = { ...fresh[3], state: 'FAILED' as const, finished: T0 + 7, updated: T0 + 7 };
+      // 702 rows: more than one statement's worth, so the batch is one transaction over several.
+      await store.saveOperations([...fresh, finished, later]);
+      expect(await store.getOperation('OP-known')).toEqual(finished);
+      expect(await store.getOperation('OP-bulk-3')).toEqual(later);
+      expect(await store.getOperation('OP-bulk-699')).toEqual(fresh[699]);
+      expect((await store.listOperations({ states: ['QUEUED'] })).filter((op) => op.operationId.startsWith('OP-bulk-'))).toHaveLength(699);
+      await store.saveOperations([]);
+    });
+
     it('lists newest first with filters and paging', async () => {
       const store = current();
       await store.insertOperation(operationRecord({ operationId: 'OP-1', created: T0 + 1, type: 'CREATE', state: 'COMPLETED' }));

@@ -240,6 +240,10 @@ export class KyselyStore implements Store {
     return operations.updateOperation(this.db, record);
   }
 
+  saveOperations(records: OperationRecord[]): Promise<void> {
+    return operations.saveOperations(this.db, records);
+  }
+
   getOperation(operationId: string): Promise<OperationRecord | undefined> {
     return operations.getOperation(this.db, operationId);
   }

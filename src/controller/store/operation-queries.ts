@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { ACTIVE_OPERATION_STATES, type OperationRecord } from '../../api/operation-types.ts';
 import type { OperationQuery } from './store.ts';
 import { RecordNotFoundError, rejectDuplicates } from './store-errors.ts';
-import { checkPaging, checkTime, doc, docs, operationRow } from './store-rows.ts';
+import { ROWS_PER_STATEMENT, checkPaging, checkTime, chunks, doc, docs, lastPerKey, operationRow } from './store-rows.ts';
 import type { StoreDatabase } from './store-tables.ts';
 
 type Db = Kysely<StoreDatabase>;
@@ -22,6 +22,33 @@ export async function updateOperation(db: Db, record: OperationRecord): Promise<
   if (result.numUpdatedRows === 0n) {
     throw new RecordNotFoundError(`Operation ${record.operationId} does not exist; nothing was updated`, [record.operationId]);
   }
+}
+
+/**
+ * Inserts or updates every record in one transaction (group commit of task operations: a
+ * burst of accepted and finished operations costs one commit, not one each).
+ */
+export async function saveOperations(db: Db, records: readonly OperationRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const unique = lastPerKey(records, (record) => record.operationId);
+  const write = async (trx: Db) => {
+    for (const slice of chunks(unique)) {
+      await trx.insertInto('operations').values(slice.map(operationRow))
+        .onConflict((oc) => oc.column('operation_id').doUpdateSet((eb) => ({
+          type: eb.ref('excluded.type'),
+          app_id: eb.ref('excluded.app_id'),
+          state: eb.ref('excluded.state'),
+          created: eb.ref('excluded.created'),
+          updated: eb.ref('excluded.updated'),
+          finished: eb.ref('excluded.finished'),
+          doc: eb.ref('excluded.doc'),
+        })))
+        .execute();
+    }
+  };
+  // One statement is atomic on its own; several need a transaction.
+  if (unique.length <= ROWS_PER_STATEMENT) await write(db);
+  else await db.transaction().execute(write);
 }
 
 export async function getOperation(db: Db, operationId: string): Promise<OperationRecord | undefined> {

@@ -105,6 +105,8 @@ export interface Store {
 
   insertOperation(record: OperationRecord): Promise<void>;
   updateOperation(record: OperationRecord): Promise<void>;
+  /** Inserts or updates (by operationId) all of them in one transaction; the last version of an id wins. */
+  saveOperations(records: OperationRecord[]): Promise<void>;
   getOperation(operationId: string): Promise<OperationRecord | undefined>;
   listOperations(query: OperationQuery): Promise<OperationRecord[]>;
   /** Deletes finished operations finished before `before`. */

@@ -119,6 +119,7 @@ export function createTaskModule(ctx: ControllerContext): ControllerModule {
       reconciler.detach();
       await retention.stop();
       await manager.settle();
+      await operations.settle();
       scheduler.flushStarts();
     },
   };

@@ -16,6 +16,7 @@ import type { ClusterOpSpec } from '../../api/spec-types.ts';
 import type { DrydockStatus, StatusValue, TaskRecord } from '../../api/task-types.ts';
 import { newOperationId } from '../../common/ids.ts';
 import type { ControllerContext } from '../context.ts';
+import { GroupCommit } from '../store/group-commit.ts';
 import { taskKey } from './task-view.ts';
 
 export type TaskOperationType = 'CREATE' | 'KILL';
@@ -24,9 +25,17 @@ export class TaskOperationLog {
   private readonly ctx: ControllerContext;
   /** Active operations per task key. */
   private readonly active = new Map<string, OperationRecord[]>();
+  /** Inserts and updates of task operations, group-committed: a task costs no commit of its own. */
+  private readonly writes: GroupCommit<OperationRecord>;
 
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
+    this.writes = new GroupCommit((records) => ctx.store.saveOperations(records), (record) => record.operationId);
+  }
+
+  /** Resolves when every queued operation write has settled (shutdown, tests). */
+  settle(): Promise<void> {
+    return this.writes.drain();
   }
 
   /** Loads active task operations (controller start). */
@@ -65,7 +74,7 @@ export class TaskOperationLog {
       messages: [{ time: now, message: `${type} of task ${target.sourceAppName}/${target.taskId} accepted` }],
       request,
     };
-    await this.ctx.store.insertOperation(op);
+    await this.writes.write(op);
     this.remember(op);
     this.emit(op);
     return op;
@@ -78,7 +87,7 @@ export class TaskOperationLog {
     op.finished = this.ctx.clock.now();
     op.updated = op.finished;
     op.messages = [...op.messages, { time: op.finished, message: 'The task could not be recorded', error: true }];
-    await this.ctx.store.updateOperation(op).catch(() => undefined);
+    await this.writes.write(op).catch(() => undefined);
   }
 
   /** Marks the task's active operations as being aborted. */
@@ -114,7 +123,7 @@ export class TaskOperationLog {
 
   private async save(previous: OperationRecord, next: OperationRecord): Promise<void> {
     try {
-      await this.ctx.store.updateOperation(next);
+      await this.writes.write(next);
     } catch (error) {
       this.ctx.logger.error({ err: error, operationId: next.operationId }, 'could not persist a task operation change');
       return;
