@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Makes a Docker Engine API available for corral's docker driver tests, backed by Podman
-# (ENVIRONMENT.md, "Real containers: Podman through the Docker Engine API"), and builds the
-# test images. Idempotent and quick when already done; run as root. One line per step;
+# (docs/docker.md), and builds the test images. Idempotent and quick when already done; run as root. One line per step;
 # exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,9 +42,16 @@ else
   echo "containers.conf: written"
 fi
 
-# 3. The API service. A service we started before the configuration changed is restarted.
-if [ "$conf_changed" = 1 ] && [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-  echo "podman service: restarting for the new configuration"
+# 3. The API service. A service we started is restarted when the configuration changed, and when
+#    its working directory is gone: conmon inherits it, fails "Failed to get working directory",
+#    and every container start then answers "exit status 1" (a service an earlier run started
+#    from a clone that was deleted since). It is started from / so that cannot happen again.
+service_cwd_gone() {
+  [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null \
+    && readlink "/proc/$(cat "$PIDFILE")/cwd" 2>/dev/null | grep -q ' (deleted)$'
+}
+if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && { [ "$conf_changed" = 1 ] || service_cwd_gone; }; then
+  echo "podman service: restarting (new configuration, or its working directory is gone)"
   kill "$(cat "$PIDFILE")"
   for _ in $(seq 1 50); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.1; done
   rm -f "$PIDFILE"
@@ -56,7 +62,7 @@ else
   echo "podman service: starting at $SOCKET"
   mkdir -p "$(dirname "$SOCKET")"
   rm -f "$SOCKET"
-  setsid nohup podman system service --time=0 "unix://$SOCKET" >>"$LOGFILE" 2>&1 </dev/null &
+  (cd / && exec setsid nohup podman system service --time=0 "unix://$SOCKET" >>"$LOGFILE" 2>&1 </dev/null) &
   echo $! >"$PIDFILE"
   for _ in $(seq 1 300); do api_answers && break; sleep 0.1; done
   if ! api_answers; then

@@ -1,10 +1,10 @@
 /**
- * Abort at scale (issue 5), against a real controller in this process (SQLite in a temp dir,
+ * Abort at scale, against a real controller in this process (SQLite in a temp dir,
  * tasks + applications modules) and one real `corral executor` child:
  *
  *  1. N running tasks (default 1,000; mock driver, or `--driver process` for real `sleep`s)
  *     FORCE-aborted with one `POST /apis/v1/operations/abort` — time until every task is
- *     STOPPED with a result. Target (PRODUCT.md): ≤ 2 s for 1,000.
+ *     STOPPED with a result. Target (docs/targets.md): ≤ 2 s for 1,000.
  *  2. A GRACEFUL abort of a SCALE to M instances (default 200, mock driver) while it is in
  *     flight — time until the operation is CANCELLED, and the app's settled state.
  *
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
         type: 'CREATE', opSpec: { timeout: '5m', parallelism: 1, failureStrategy: 'STOP' },
         spec: {
           sourceAppName: 'bench', taskId: `t-${i}`, executable, args: ['600'], env: { MOCK_RUN_MS: '600000' },
-          resources: [{ type: 'CPU', count: 1 }, { type: 'MEMORY', sizeInMB: 1 }],
+          resources: [{ type: 'CPU', count: 1 }, { type: 'MEMORY', sizeInMB: 16 }],
         },
       });
     });
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       type: 'CREATE', opSpec,
       spec: {
         name: 'bench-scale', version: '1', type: 'SERVICE', executable: { type: 'PROCESS', command: '/bin/sleep' }, args: ['600'],
-        exposedPorts: [{ name: 'http', port: 8080, type: 'HTTP' }], resources: [{ type: 'CPU', count: 1 }, { type: 'MEMORY', sizeInMB: 1 }],
+        exposedPorts: [{ name: 'http', port: 8080, type: 'HTTP' }], resources: [{ type: 'CPU', count: 1 }, { type: 'MEMORY', sizeInMB: 16 }],
         readiness: check, healthcheck: check,
       },
     });

@@ -1,7 +1,7 @@
 /**
  * Store throughput on the hot paths (task writes), printed as operations per second.
  *
- *   node bench/store.ts                      # SQLite in a temp file (WAL, synchronous=NORMAL)
+ *   node bench/store.ts                      # SQLite in a temp file (WAL; STORE_DURABILITY=FULL|PROCESS, default FULL)
  *   node bench/store.ts postgres://postgres@127.0.0.1:5432/postgres
  *                                            # PostgreSQL, in a throwaway schema
  *   STORE_BENCH_N=20000 node bench/store.ts  # more records
@@ -85,7 +85,7 @@ if (target?.startsWith('postgres')) {
   }
 } else {
   const dir = mkdtempSync(path.join(tmpdir(), 'corral-bench-'));
-  const store = await openStore(`sqlite:${path.join(dir, 'controller.db')}`, { logger: silentLogger });
+  const store = await openStore(`sqlite:${path.join(dir, 'controller.db')}`, { logger: silentLogger, durability: process.env.STORE_DURABILITY === 'PROCESS' ? 'PROCESS' : 'FULL' });
   console.log(`SQLite (node:sqlite, WAL, synchronous=NORMAL), N=${N}`);
   try {
     await bench(store);

@@ -1,5 +1,5 @@
-/** Applications and their instances (API.md §2, §6.1, §7.1, §7.2). */
-import type { ResourceAllocation } from './resource-types.ts';
+/** Applications and their instances (docs/api.md §2, §6.1, §7.1, §7.2). */
+import type { ResourceAllocation, ResourceUsage } from './resource-types.ts';
 import type {
   CheckSpec, ConfigSpec, DeviceSpec, Executable, ExposureSpec, LoggingSpec, MountedVolume, PlacementPolicy,
   PortSpec, PortType, PreShutdownSpec, ResourceRequirement, UserSpec,
@@ -93,6 +93,8 @@ export interface InstanceInfo {
   errorMessage: string;
   created: number;
   updated: number;
+  /** [corral] What it uses now, while it runs: on the single-instance read only, never stored (docs/api.md §2.8). */
+  resourceUsage?: ResourceUsage;
 }
 
 /** What the controller persists per instance. */

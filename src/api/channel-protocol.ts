@@ -1,10 +1,12 @@
 /**
- * The control channel between an executor and the controller (corral's own; API.md §4.11).
+ * The control channel between an executor and the controller (corral's own; docs/api.md §4.11).
  *
  * The executor dials out: a WebSocket to `ws(s)://controller/apis/v1/internal/executors/channel`
- * with header `Cluster-Authorization: <cluster secret>`. Every frame is one JSON object with a
- * `type`. The first executor frame must be `hello`; the controller answers `welcome` (or closes
- * with code 4001 wrong secret / 4003 refused, reason text says why). After that:
+ * with header `Cluster-Authorization: <cluster secret>`; a wrong or missing secret is answered
+ * HTTP 401 before any upgrade. Every frame is one JSON object with a `type`. The first executor
+ * frame must be `hello` (and small, CHANNEL_HELLO_MAX_BYTES); the controller answers `welcome`
+ * (or closes with code 4003 refused, reason text says why — e.g. another process holds the
+ * executor id, see `HelloMessage.identityKey`). After that:
  *
  *  executor → controller: `snapshot` on connect and every `snapshotIntervalMs`, `taskUpdate` /
  *                         `instanceUpdate` on every state change, `reply` to a `request`.
@@ -16,22 +18,37 @@
  *                         starts of one turn for one executor; sent only to an executor whose
  *                         `hello.features` lists `startTasks`.
  *
+ * Leadership: every controller frame carries the leader's `epoch` (ControllerFrame); a follower
+ * refuses the upgrade with HTTP 400 `This node is not the leader controller` and an
+ * `X-Corral-Leader` header naming the leader, and the executor moves on to the next URL.
+ *
  * Delivery: state updates are idempotent (a later `updated` wins); the full snapshot repairs
  * anything lost on a broken connection. Terminal workloads stay in the executor's snapshot until
  * the controller has persisted them and sent `forget`, so no result is lost across restarts.
  */
 import type { InstanceState, LocalInstanceInfo } from './app-types.ts';
 import type { ExecutorIdentity, ExecutorState } from './cluster-types.ts';
-import type { Allocation } from './resource-types.ts';
+import type { Allocation, ResourceUsage } from './resource-types.ts';
 import type { AbortMode } from './operation-types.ts';
 import type { ApplicationSpec } from './app-types.ts';
 import type { TaskResult, TaskSpec, TaskState, WorkloadEvent } from './task-types.ts';
+
+/**
+ * The largest control-channel frame either end accepts (bytes). A start message is bounded below
+ * it: its spec by the controller's request body limit, its fetched configs by
+ * `controllerFetchMaxBytes` (base64 adds a third), both capped by the controller's config.
+ */
+export const MAX_CHANNEL_FRAME_BYTES = 128 * 1024 * 1024;
 
 export const CHANNEL_PATH = '/apis/v1/internal/executors/channel';
 export const CLUSTER_AUTH_HEADER = 'cluster-authorization';
 export const CLOSE_WRONG_SECRET = 4001;
 export const CLOSE_REFUSED = 4003;
 export const CLOSE_REPLACED = 4009;
+/** Largest frame a connection may send before its `hello` was accepted. */
+export const CHANNEL_HELLO_MAX_BYTES = 256 * 1024;
+/** Largest frame of a registered executor (a full snapshot of a busy executor). */
+export const CHANNEL_MAX_BYTES = 64 * 1024 * 1024;
 
 // ---------------------------------------------------------------- executor → controller
 
@@ -40,6 +57,13 @@ export interface HelloMessage {
   executor: ExecutorIdentity;
   /** Optional message types this executor understands (e.g. `startTasks`); absent = none. */
   features?: string[];
+  /**
+   * A random secret the executor created on its first start and keeps in its data dir: the
+   * proof that a hello for an executor id comes from the same executor as before. While that
+   * executor is connected (or not yet declared lost) a hello with another key is refused, so a
+   * second process cannot take over its id (docs/security.md).
+   */
+  identityKey?: string;
 }
 
 /** A task as the executor sees it. `events` are the runner's events so far (bounded). */
@@ -56,6 +80,7 @@ export interface TaskReport {
 
 export interface InstanceReport {
   instanceId: string;
+  /** The appId, or the serviceId of a local-service instance. */
   appId: string;
   appName: string;
   state: InstanceState;
@@ -63,6 +88,8 @@ export interface InstanceReport {
   errorMessage: string;
   events: WorkloadEvent[];
   updated: number;
+  /** A local-service instance (docs/localservices.md); absent for application instances. */
+  localService?: true;
 }
 
 export interface SnapshotMessage {
@@ -103,7 +130,32 @@ export interface ReplyMessage {
   status?: number;
 }
 
-export type ExecutorMessage = HelloMessage | SnapshotMessage | TaskUpdateMessage | TaskUpdatesMessage | InstanceUpdateMessage | ReplyMessage;
+/** One running workload's usage in a `stats` frame, with what names it in metrics. */
+export interface WorkloadStats {
+  instanceId: string;
+  kind: 'task' | 'instance';
+  /** appId of an instance, sourceAppName of a task. */
+  ownerId: string;
+  taskId?: string;
+  usage: ResourceUsage;
+}
+
+/**
+ * Every running workload's usage, sampled every `intervalMs` (`--stats-interval`); sent only to
+ * a controller whose `welcome.features` lists `stats`. A frame is the executor's whole set: a
+ * workload missing from it has ended (its metric series are dropped).
+ */
+export interface StatsMessage {
+  type: 'stats';
+  time: number;
+  intervalMs: number;
+  workloads: WorkloadStats[];
+}
+
+/** Optional channel feature: the controller takes `stats` frames. */
+export const FEATURE_STATS = 'stats';
+
+export type ExecutorMessage = HelloMessage | SnapshotMessage | TaskUpdateMessage | TaskUpdatesMessage | InstanceUpdateMessage | ReplyMessage | StatsMessage;
 
 // ---------------------------------------------------------------- controller → executor
 
@@ -147,10 +199,18 @@ export interface StopTaskMessage {
 export interface StartInstanceMessage {
   type: 'startInstance';
   instanceId: string;
+  /** The appId, or the serviceId of a local-service instance. */
   appId: string;
   spec: ApplicationSpec;
   allocation: Allocation;
   killTimeoutMs: number;
+  /** The instance's token, given to it as DROVE_APP_INSTANCE_AUTH_TOKEN (docs/api.md §4.10). */
+  instanceToken?: string;
+  /**
+   * Set for a local-service instance: its environment names the service (DROVE_SERVICE_ID, …)
+   * and, with `hostLevel`, each port is published on the host at its own number.
+   */
+  localService?: { hostLevel: boolean };
 }
 
 export interface StopInstanceMessage {
@@ -173,10 +233,18 @@ export interface ExecutorStateMessage {
 
 export type LogTarget = { kind: 'task' | 'instance'; instanceId: string };
 
+/** Largest `logs.chunk` an executor answers (its base64 frame stays far below CHANNEL_MAX_BYTES). */
+export const LOG_CHUNK_MAX_BYTES = 1024 * 1024;
+
 export type RequestAction =
   | { action: 'logs.list'; target: LogTarget }
   | { action: 'logs.read'; target: LogTarget; fileName: string; offset: number; length: number }
-  /** Answers `{ base64: string, size: number }`. */
+  /**
+   * Up to `length` (≤ LOG_CHUNK_MAX_BYTES) raw bytes from `offset`: answers `{ base64, size }`,
+   * `size` being the file's size now. Downloads are a series of these (docs/security.md).
+   */
+  | { action: 'logs.chunk'; target: LogTarget; fileName: string; offset: number; length: number }
+  /** Older controllers: the whole file in one frame, `{ base64: string, size: number }` (at most 64 MiB). */
   | { action: 'logs.download'; target: LogTarget; fileName: string };
 
 export type RequestMessage = { type: 'request'; requestId: string } & RequestAction;
@@ -184,3 +252,11 @@ export type RequestMessage = { type: 'request'; requestId: string } & RequestAct
 export type ControllerMessage =
   | WelcomeMessage | StartTaskMessage | StartTasksMessage | StopTaskMessage | StartInstanceMessage | StopInstanceMessage
   | ForgetMessage | ExecutorStateMessage | RequestMessage;
+
+/**
+ * A controller message as sent: stamped with the sender's leadership `epoch` (docs/ha.md). The
+ * executor keeps the newest epoch it has seen and refuses (and logs) any frame with an older
+ * one, so a deposed leader that wakes up with frames queued cannot command it. A single
+ * controller (SQLite) sends 0; a frame without one (an older controller) counts as 0.
+ */
+export type ControllerFrame = ControllerMessage & { epoch?: number };

@@ -1,5 +1,6 @@
-/** Cluster, executors and events (API.md §4, §7.4, §7.5). */
+/** Cluster, executors and events (docs/api.md §4, §7.4, §7.5). */
 import type { InstanceInfo } from './app-types.ts';
+import type { LocalServiceInstanceInfo } from './localservice-types.ts';
 import type { NumaMap, ResourceLayout } from './resource-types.ts';
 import type { ExecutableType } from './spec-types.ts';
 import type { TaskInfo } from './task-types.ts';
@@ -28,6 +29,41 @@ export interface ExecutorIdentity {
   /** Executable types it has a driver for. */
   drivers: ExecutableType[];
   version: string;
+  /** [corral] The machine's topology and how workloads are confined on it (absent from older executors). */
+  host?: ExecutorHostInfo;
+}
+
+/** [corral] An executor's machine: NUMA nodes, reserved and isolated CPUs, and enforcement (docs/api.md §4.5). */
+export interface ExecutorHostInfo {
+  numaNodes: { id: string; cpus: number[]; memoryMB: number }[];
+  isolatedCpus: number[];
+  /** CPUs never offered (Drove's `osCores`). */
+  osCores: number[];
+  /** `pinned`: core ids are real CPUs, one per core booked; `shared`: counted cores, workloads share the offered CPUs. */
+  pinning: 'pinned' | 'shared';
+  sharedBecause?: string;
+  overProvisioning?: { cpuMultiplier: number; memoryMultiplier: number };
+  enforcement: {
+    /** Cgroup layout found on the host. */
+    cgroups: 'v1' | 'v2' | 'none';
+    /** PROCESS workloads run in a cgroup with their cores and memory limit. */
+    process: boolean;
+    /** `--no-enforce`: the operator chose to run PROCESS workloads unconfined. */
+    disabledByOperator: boolean;
+    /** Why the host gives no cgroups (PROCESS starts are then refused unless disabledByOperator). */
+    problem?: string;
+  };
+}
+
+/** [corral] Which workload holds a core (executor details). */
+export interface CoreHolder {
+  numaNode: string;
+  core: number;
+  instanceId: string;
+  appId?: string;
+  serviceId?: string;
+  sourceAppName?: string;
+  taskId?: string;
 }
 
 /** Persisted executor record: identity plus the controller's view of its state. */
@@ -39,6 +75,8 @@ export interface ExecutorRecord extends ExecutorIdentity {
   updated: number;
   /** Set when declared lost; cleared when it comes back. */
   lostAt?: number;
+  /** SHA-256 (hex) of the identity key its last hello carried (controller-side only; never served). */
+  identityDigest?: string;
 }
 
 export interface ExecutorSummary {
@@ -70,7 +108,7 @@ export interface ExecutorNodeData {
   state: ExecutorResourceSnapshot;
   instances: InstanceInfo[];
   tasks: TaskInfo[];
-  serviceInstances: unknown[];
+  serviceInstances: LocalServiceInstanceInfo[];
   tags: string[];
   metadata: Record<string, string>;
   executorState: ExecutorState;
@@ -82,10 +120,23 @@ export interface ExecutorNodeData {
   rackLabels?: Record<string, string>;
   drivers?: ExecutableType[];
   connected?: boolean;
+  host?: ExecutorHostInfo;
+  coreHolders?: CoreHolder[];
+}
+
+/** A controller process of the cluster, as the cluster view lists it (docs/ha.md) [corral]. */
+export interface ControllerNode {
+  /** Its advertised base URL (`--advertise-url`). */
+  url: string;
+  role: 'LEADER' | 'FOLLOWER';
+  /** It renewed its membership recently (a silent one is listed until it is forgotten). */
+  alive: boolean;
 }
 
 export interface ClusterSummary {
   leader: string;
+  /** corral: every controller and its role (several controllers share a PostgreSQL store). */
+  controllers?: ControllerNode[];
   state: ClusterState;
   numExecutors: number;
   numApplications: number;
@@ -108,7 +159,7 @@ export type DroveEventType =
   | 'EXECUTOR_BLACKLISTED' | 'EXECUTOR_UN_BLACKLISTED' | 'MAINTENANCE_MODE_SET' | 'MAINTENANCE_MODE_REMOVED'
   | 'LEADERSHIP_ACQUIRED' | 'LEADERSHIP_LOST';
 
-/** corral-only event types: never on the legacy list, /latest or /summary (API.md §4.8.4). */
+/** corral-only event types: never on the legacy list, /latest or /summary (docs/api.md §4.8.4). */
 export type CorralEventType = 'EXECUTOR_LOST' | 'EXECUTOR_RECONNECTED' | 'OPERATION_STATE_CHANGE' | 'TASK_EVENT';
 
 export const DROVE_EVENT_TYPES: ReadonlySet<string> = new Set<DroveEventType>([

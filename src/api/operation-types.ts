@@ -1,5 +1,5 @@
 /**
- * Operations as persisted jobs (ARCHITECTURE.md "Operations, cancel and abort", issue 5).
+ * Operations as persisted jobs (docs/operations.md).
  *
  *   QUEUED ──▶ RUNNING ──▶ COMPLETED | FAILED | TIMED_OUT
  *      │          │
@@ -9,11 +9,23 @@ import type { ClusterOpSpec } from './spec-types.ts';
 import type { DrydockStatus } from './task-types.ts';
 
 export type OperationState = 'QUEUED' | 'RUNNING' | 'CANCELLING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
-export const ACTIVE_OPERATION_STATES: ReadonlySet<OperationState> = new Set(['QUEUED', 'RUNNING', 'CANCELLING']);
+/** States of an operation that has not ended yet: the one definition every part of corral uses. */
+export const ACTIVE_OPERATION_STATES: readonly OperationState[] = ['QUEUED', 'RUNNING', 'CANCELLING'];
+/** States an operation ends in (it never leaves them). */
+export const FINISHED_OPERATION_STATES: readonly OperationState[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+
+export function isActiveOperationState(state: OperationState): boolean {
+  return state === 'QUEUED' || state === 'RUNNING' || state === 'CANCELLING';
+}
 
 export type AbortMode = 'GRACEFUL' | 'FORCE';
 
-export type OperationTarget = { kind: 'app'; appId: string } | { kind: 'task'; sourceAppName: string; taskId: string };
+/** What an operation acts on; `kind` names the operation kind that runs it (docs/operations.md). */
+export type OperationTarget =
+  | { kind: 'app'; appId: string }
+  | { kind: 'task'; sourceAppName: string; taskId: string }
+  | { kind: 'localservice'; serviceId: string };
+export type OperationTargetKind = OperationTarget['kind'];
 
 export interface OperationProgress {
   total: number;

@@ -1,7 +1,7 @@
 /**
- * Parsed specification types shared by apps and tasks (API.md §6). These are the shapes after
+ * Parsed specification types shared by apps and tasks (docs/api.md §6). These are the shapes after
  * validation (src/api/validation): enums upper-cased, durations parsed into `Duration`,
- * defaults applied where API.md gives one. `renderSpec` in validation turns them back into
+ * defaults applied where docs/api.md gives one. `renderSpec` in validation turns them back into
  * wire JSON (durations in long form, secrets masked).
  */
 import type { Duration } from '../common/durations.ts';
@@ -122,7 +122,7 @@ export interface UserSpec {
 
 export type FailureStrategy = 'STOP' | 'ROLLBACK';
 
-/** ClusterOpSpec (API.md §2.2). */
+/** ClusterOpSpec (docs/api.md §2.2). */
 export interface ClusterOpSpec {
   timeout: Duration;
   parallelism: number;

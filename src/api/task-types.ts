@@ -1,6 +1,6 @@
-/** Tasks (API.md §3, §6.2, §7.3) plus corral's additions (node filters, Drydock results, events). */
+/** Tasks (docs/api.md §3, §6.2, §7.3) plus corral's additions (node filters, Drydock results, events). */
 import type { Duration } from '../common/durations.ts';
-import type { ResourceAllocation } from './resource-types.ts';
+import type { ResourceAllocation, ResourceUsage } from './resource-types.ts';
 import type {
   ClusterOpSpec, ConfigSpec, DeviceSpec, Executable, LoggingSpec, MountedVolume, PlacementPolicy,
   ResourceRequirement, UserSpec,
@@ -21,7 +21,7 @@ export interface TaskResult {
   exitCode: number;
 }
 
-/** Drydock node filter (seed 002), camelCase. */
+/** Drydock node filter (docs/sources.md#drydock), camelCase. */
 export interface NodeFilterEntry {
   filterType: 'union' | 'intersection';
   nodeNames?: string[];
@@ -35,7 +35,7 @@ export interface NodeFilter {
   filterSet: NodeFilterEntry[];
 }
 
-/** Parsed TaskSpec (API.md §6.2) with corral's optional `nodeFilter` and `maxRunDuration`. */
+/** Parsed TaskSpec (docs/api.md §6.2) with corral's optional `nodeFilter` and `maxRunDuration`. */
 export interface TaskSpec {
   sourceAppName: string;
   taskId: string;
@@ -54,7 +54,7 @@ export interface TaskSpec {
   maxRunDuration?: Duration;
 }
 
-/** Drydock's Status document (seed 002), used for task fan-out and operation results. */
+/** Drydock's Status document (docs/sources.md#drydock), used for task fan-out and operation results. */
 export type StatusValue = 'success' | 'failure' | 'partial_success' | 'incomplete';
 export interface StatusMessage {
   message: string;
@@ -82,7 +82,7 @@ export interface WorkloadEvent {
   error?: boolean;
 }
 
-/** TaskInfo as served by the API (API.md §3.7) plus corral's additive fields. */
+/** TaskInfo as served by the API (docs/api.md §3.7) plus corral's additive fields. */
 export interface TaskInfo {
   sourceAppName: string;
   taskId: string;
@@ -107,6 +107,8 @@ export interface TaskInfo {
   subtaskIds?: string[];
   result?: DrydockStatus;
   events?: WorkloadEvent[];
+  /** What it uses now, while it runs (single-task read only; docs/api.md §2.8). */
+  resourceUsage?: ResourceUsage;
 }
 
 /** What the controller persists per task: the wire view plus what it needs to act. */

@@ -9,10 +9,15 @@
  * closes: `corral dev` died without stopping it (SIGKILL, a crash). It then exits the way it does
  * when its controller fails — workloads left running, state persisted — so it does not linger
  * holding its data dir, and the next `corral dev` on the data dir re-attaches to the workloads.
+ * Unless `corral dev` had said it was stopping (src/common/dev-ipc.ts): then its death ends the
+ * executor the way its SIGTERM would have, workloads stopped, so a stop never leaves them behind.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startExecutor, type ExecutorAgent } from '../executor/agent/executor-agent.ts';
 import { parseKeyValues, type DriverMode } from '../executor/agent/executor-options.ts';
+import { isDevStopping } from '../common/dev-ipc.ts';
+import { parseCpuList } from '../executor/host/host-topology.ts';
+import type { ExecutorIdentity } from '../api/cluster-types.ts';
 import { onShutdownSignals } from './shutdown-signals.ts';
 
 interface ExecutorCliOptions {
@@ -30,6 +35,34 @@ interface ExecutorCliOptions {
   port: number;
   killWorkloadsOnExit?: boolean;
   driver: DriverMode;
+  osCores?: number[];
+  overprovisionCpu?: number;
+  overprovisionMemory?: number;
+  enforce: boolean;
+  cgroupParent?: string;
+  statsInterval?: number;
+}
+
+function cpuList(value: string): number[] {
+  try {
+    return parseCpuList(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`--os-cores: ${(error as Error).message}`);
+  }
+}
+
+/** The start-up line that says what this executor enforces, and why not when it does not. */
+export function describeIsolation(identity: ExecutorIdentity): string {
+  const host = identity.host;
+  if (!host) return 'no host facts';
+  const cores = Object.values(identity.layout.cores).reduce((sum, c) => sum + c.length, 0);
+  const nodes = `${host.numaNodes.length} NUMA node(s), offering ${cores} core(s)${host.osCores.length ? ` (OS cores ${host.osCores.join(',')} kept back)` : ''}`;
+  const pinning = host.pinning === 'pinned' ? 'pinned' : `shared: ${host.sharedBecause}`;
+  const e = host.enforcement;
+  const enforcement = e.process ? `PROCESS workloads confined by cgroup ${e.cgroups} (cores ${pinning})`
+    : e.disabledByOperator ? 'PROCESS workloads NOT confined (--no-enforce)'
+      : `PROCESS workloads will be refused: ${e.problem} (start with --no-enforce to run them unconfined)`;
+  return `${nodes}; ${enforcement}`;
 }
 
 function wholeNumber(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -74,6 +107,12 @@ function buildAgentCommand(): Command {
     .option('--rack-labels <k=v,...>', 'rack labels')
     .option('--cores <n>', 'cores to offer (default: all of this machine\'s)', wholeNumber('--cores', 1))
     .option('--memory-mb <n>', 'memory (MB) to offer (default: all of this machine\'s)', wholeNumber('--memory-mb', 1))
+    .option('--os-cores <list>', 'CPUs kept for the OS and never offered, as a CPU list (e.g. 0,1 or 0-1)', cpuList)
+    .option('--overprovision-cpu <n>', 'offer N virtual cores per CPU; workloads then share CPUs instead of being pinned (default: off)', wholeNumber('--overprovision-cpu', 1, 100))
+    .option('--overprovision-memory <n>', 'offer N times the memory (each workload keeps its hard limit; default: off)', wholeNumber('--overprovision-memory', 1, 100))
+    .option('--no-enforce', 'run PROCESS workloads without cgroups (their cores and memory are booked but not enforced)')
+    .option('--cgroup-parent <path>', 'where workload cgroups go: absolute from the cgroup root, or relative to the executor\'s own cgroup')
+    .option('--stats-interval <ms>', 'how often workload CPU, memory and I/O are sampled and sent (0: never; default 10000)', wholeNumber('--stats-interval', 0))
     .option('--data-dir <dir>', 'where workload state and logs live (default: ./.corral/executor-<port>)')
     .option('--hostname <host>', 'hostname to report (default: os.hostname())')
     .option('--port <port>', 'port that, with the hostname, makes the executor id', wholeNumber('--port', 1, 65535), 3000)
@@ -98,16 +137,32 @@ function buildAgentCommand(): Command {
           port: opts.port,
           killWorkloadsOnExit: Boolean(opts.killWorkloadsOnExit),
           driver: opts.driver,
+          osCores: opts.osCores,
+          overProvisioning: opts.overprovisionCpu !== undefined || opts.overprovisionMemory !== undefined
+            ? { cpuMultiplier: opts.overprovisionCpu ?? 1, memoryMultiplier: opts.overprovisionMemory ?? 1 } : undefined,
+          enforce: opts.enforce,
+          cgroupParent: opts.cgroupParent,
+          statsIntervalMs: opts.statsInterval,
         });
       } catch (error) {
         process.stderr.write(`corral executor: ${(error as Error).message}\n`);
         process.exit(1);
       }
       process.stderr.write(`corral executor ${agent.executorId} (${agent.identity.hostname}:${agent.identity.port}) drivers: ${agent.identity.drivers.join(', ')}; data dir ${agent.dataDir}\n`);
+      process.stderr.write(`corral executor: ${describeIsolation(agent.identity)}\n`);
       if (process.connected) {
+        let devStopping = false;
+        process.on('message', (message) => {
+          if (!isDevStopping(message)) return;
+          devStopping = true;
+          process.stderr.write(`corral executor: corral dev is stopping${opts.killWorkloadsOnExit ? '; workloads will be stopped' : ''}\n`);
+        });
         process.once('disconnect', () => {
-          process.stderr.write('corral executor: corral dev went away; exiting, workloads keep running for the next one\n');
-          agent.stop({ killWorkloads: false }).then(() => process.exit(0), () => process.exit(1));
+          const killWorkloads = devStopping && Boolean(opts.killWorkloadsOnExit);
+          process.stderr.write(killWorkloads
+            ? 'corral executor: corral dev went away while stopping; stopping workloads\n'
+            : 'corral executor: corral dev went away; exiting, workloads keep running for the next one\n');
+          agent.stop({ killWorkloads }).then(() => process.exit(0), () => process.exit(1));
         });
       }
       onShutdownSignals(() => agent.stop(), {

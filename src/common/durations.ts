@@ -1,5 +1,5 @@
 /**
- * Dropwizard duration grammar (API.md §1.8.2): `^(\d+)\s*(\S+)$`, case-sensitive units.
+ * Dropwizard duration grammar (docs/api.md §1.8.2): `^(\d+)\s*(\S+)$`, case-sensitive units.
  * A parsed Duration keeps the unit the client used so it can be echoed back in long form
  * ("5m" → "5 minutes") without normalisation.
  */

@@ -1,5 +1,5 @@
 /**
- * The Drove response envelope (API.md §1.3): `{status, data, message}`, serialised with every
+ * The Drove response envelope (docs/api.md §1.3): `{status, data, message}`, serialised with every
  * null-valued property omitted at any depth.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Errors a client can see. Each class has a stable `code` and maps to exactly one row of the
- * API.md §1.4 table; the HTTP layer turns them into the Drove envelope. Throw these from
+ * docs/api.md §1.4 table; the HTTP layer turns them into the Drove envelope. Throw these from
  * anywhere in the controller (validation, command handling); never let a bad input become a 500.
  */
 
@@ -77,4 +77,37 @@ export class NotFoundError extends CorralError {
   readonly httpStatus = 404;
 }
 
+/**
+ * 503: the controller's store cannot take writes right now (disk full, database down or locked).
+ * Nothing the request asked for was changed; the client may retry once the store has recovered.
+ */
+export class StoreUnavailableError extends CorralError {
+  readonly code = 'STORE_UNAVAILABLE';
+  readonly httpStatus = 503;
+  /** What the database said, in a few words (`database or disk is full`). */
+  readonly reason: string;
+  constructor(reason: string, options?: ErrorOptions) {
+    super(`The controller's store is unavailable (${reason}); nothing was changed. Retry once it has recovered.`, options);
+    this.reason = reason;
+  }
+}
+
 export const MAINTENANCE_MESSAGE = 'Cluster is in maintenance mode';
+
+/** 415: a request body in a type other than JSON (docs/security.md, cross-site requests). */
+export class UnsupportedMediaTypeError extends CorralError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  readonly httpStatus = 415;
+}
+
+/** 429: too many of something from one client (failed logins, open streams, downloads). */
+export class TooManyRequestsError extends CorralError {
+  readonly code = 'TOO_MANY_REQUESTS';
+  readonly httpStatus = 429;
+  /** Seconds after which trying again can succeed (the `Retry-After` header), when known. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(message: string, retryAfterSeconds?: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -1,7 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-/** Names, versions, sourceAppName and taskId: `[A-Za-z0-9_-]*`, non-empty (API.md §1.9). */
+/** Names, versions, sourceAppName and taskId: `[A-Za-z0-9_-]*`, non-empty (docs/api.md §1.9). */
 export const IDENTIFIER_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Longest name, version, sourceAppName or taskId accepted. Every such id must stay addressable
+ * in a URL path segment: an appId (`{name}-{version}`) is at most `MAX_APP_ID_LENGTH`, which is
+ * what the HTTP server allows a path parameter to be (docs/security.md, "Identifiers").
+ */
+export const MAX_IDENTIFIER_LENGTH = 128;
+/** `{name}-{version}` of two maximal identifiers: the longest id a route parameter carries. */
+export const MAX_APP_ID_LENGTH = 2 * MAX_IDENTIFIER_LENGTH + 1;
 
 export function isIdentifier(value: string): boolean {
   return IDENTIFIER_PATTERN.test(value);
@@ -9,6 +18,11 @@ export function isIdentifier(value: string): boolean {
 
 export function newAppInstanceId(): string {
   return `AI-${randomUUID()}`;
+}
+
+/** Local-service instance id (Drove: `SI-` + UUID v4). */
+export function newLocalServiceInstanceId(): string {
+  return `SI-${randomUUID()}`;
 }
 
 export function newTaskInstanceId(): string {

@@ -7,14 +7,14 @@
  * File keys are the `ControllerConfig` names, with durations named without their `Ms` suffix:
  * `snapshotInterval`, `executorLostAfter`, `executorRemovedAfter`, `maintenanceGrace`,
  * `taskRetention`, `instanceRetention`, `operationRetention`, `eventRetention`, `killTimeout`,
- * and `defaultOpSpec.timeout`.
+ * `startAckTimeout`, `requestTimeout`, `leaderLease`, and `defaultOpSpec.timeout`.
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { durationMillis, formatDuration, parseDuration, type Duration } from '../common/durations.ts';
 import { defaultControllerConfig, type ControllerConfig } from './config.ts';
-import type { Role } from './context.ts';
+import type { Role } from '../api/auth-types.ts';
 
 /** The configuration could not be read or is invalid; the message is one readable line. */
 export class ConfigError extends Error {
@@ -37,9 +37,12 @@ const DURATION_KEYS = {
   operationRetention: 'operationRetentionMs',
   eventRetention: 'eventRetentionMs',
   killTimeout: 'killTimeoutMs',
+  startAckTimeout: 'startAckTimeoutMs',
+  requestTimeout: 'requestTimeoutMs',
+  leaderLease: 'leaderLeaseMs',
 } as const satisfies Record<string, keyof ControllerConfig>;
 
-const POSITIVE_DURATIONS = new Set(['snapshotInterval', 'executorLostAfter', 'executorRemovedAfter', 'killTimeout']);
+const POSITIVE_DURATIONS = new Set(['snapshotInterval', 'executorLostAfter', 'executorRemovedAfter', 'killTimeout', 'startAckTimeout', 'requestTimeout', 'leaderLease']);
 
 function durationField(key: string) {
   return z.string({ error: 'must be a duration string such as "10s" or "5 minutes"' }).transform((text, ctx): Duration => {
@@ -87,8 +90,22 @@ const fileSchema = z.strictObject({
   allowedMountDirs: z.array(z.string().min(1)).optional(),
   enableRawDeviceAccess: z.boolean().optional(),
   disableCmdlArgs: z.boolean().optional(),
-  bodyLimitBytes: z.number().int().min(1024, 'must be at least 1024').optional(),
+  bodyLimitBytes: z.number().int().min(1024, 'must be at least 1024').max(32 * 1024 * 1024, 'must be at most 32 MiB (a spec travels in one control-channel frame)').optional(),
+  controllerFetchMaxBytes: z.number().int().min(1, 'must be at least 1').max(32 * 1024 * 1024, 'must be at most 32 MiB (it travels in one control-channel frame)').optional(),
+  storeDurability: z.enum(['FULL', 'PROCESS'], { error: 'must be FULL or PROCESS' }).optional(),
+  metricsAuth: z.boolean().optional(),
+  allowedOrigins: z.array(z.url({ protocol: /^https?$/, error: 'must be an http(s) origin such as https://ui.example.com' })).optional(),
+  authFailuresPerMinute: z.number().int().min(1).optional(),
+  maxEventStreamsPerUser: z.number().int().min(1).optional(),
+  maxLogDownloadsPerExecutor: z.number().int().min(1).optional(),
+  advertiseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://ctl-1.example.com:4000' }).optional(),
 });
+
+/** Settings copied as they are (durations are converted separately). */
+const PLAIN_KEYS = ['host', 'port', 'store', 'clusterSecret', 'authEnabled', 'disableReadAuth', 'users', 'defaultOpSpec',
+  'maxOldInstancesPerApp', 'allowedMountDirs', 'enableRawDeviceAccess', 'disableCmdlArgs', 'bodyLimitBytes', 'metricsAuth',
+  'allowedOrigins', 'authFailuresPerMinute', 'maxEventStreamsPerUser', 'maxLogDownloadsPerExecutor',
+  'controllerFetchMaxBytes', 'storeDurability', 'advertiseUrl'] as const;
 
 /** Compiles parsed file content (`source` names the file in messages). */
 export function compileControllerConfig(raw: unknown, source: string): ControllerConfig {
@@ -106,14 +123,14 @@ export function compileControllerConfig(raw: unknown, source: string): Controlle
     const value = file[fileKey as keyof typeof DURATION_KEYS];
     if (value) overrides[configKey] = Math.round(durationMillis(value));
   }
-  for (const key of ['host', 'port', 'store', 'clusterSecret', 'authEnabled', 'disableReadAuth', 'users', 'defaultOpSpec',
-    'maxOldInstancesPerApp', 'allowedMountDirs', 'enableRawDeviceAccess', 'disableCmdlArgs', 'bodyLimitBytes'] as const) {
+  for (const key of PLAIN_KEYS) {
     if (file[key] !== undefined) (overrides as Record<string, unknown>)[key] = file[key];
   }
   const config = defaultControllerConfig(overrides);
   if (config.executorRemovedAfterMs < config.executorLostAfterMs) {
     throw new ConfigError(`${source}: executorRemovedAfter: must not be shorter than executorLostAfter`);
   }
+  if (config.leaderLeaseMs < 500) throw new ConfigError(`${source}: leaderLease: must be at least 500ms (it is renewed every third of it)`);
   if (config.authEnabled && config.users.length === 0) {
     throw new ConfigError(`${source}: users: at least one user is needed while authEnabled is true`);
   }
@@ -125,9 +142,21 @@ export function compileControllerConfig(raw: unknown, source: string): Controlle
   return config;
 }
 
+/** A compiled config and the settings that were given (in the file or as overrides), not defaulted. */
+export interface LoadedControllerConfig {
+  config: ControllerConfig;
+  explicit: ReadonlySet<keyof ControllerConfig>;
+}
+
 /** Reads and compiles a config file; without a file, the defaults. `overrides` (CLI flags) win. */
 export async function loadControllerConfig(file: string | undefined, overrides: Partial<ControllerConfig> = {}): Promise<ControllerConfig> {
-  if (!file) return defaultControllerConfig(overrides);
+  return (await readControllerConfig(file, overrides)).config;
+}
+
+/** `loadControllerConfig`, also telling which settings were given explicitly (config-safety.ts needs it). */
+export async function readControllerConfig(file: string | undefined, overrides: Partial<ControllerConfig> = {}): Promise<LoadedControllerConfig> {
+  const given = new Set(Object.keys(overrides) as (keyof ControllerConfig)[]);
+  if (!file) return { config: defaultControllerConfig(overrides), explicit: given };
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -143,7 +172,8 @@ export async function loadControllerConfig(file: string | undefined, overrides: 
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
     throw new ConfigError(`${file}: (top level): must be a mapping of settings`);
   }
-  return { ...compileControllerConfig(raw, file), ...overrides };
+  for (const key of Object.keys(raw ?? {})) given.add((DURATION_KEYS as Record<string, keyof ControllerConfig>)[key] ?? key as keyof ControllerConfig);
+  return { config: { ...compileControllerConfig(raw, file), ...overrides }, explicit: given };
 }
 
 /** The file form of a config (durations as strings): what `loadControllerConfig` reads back. */

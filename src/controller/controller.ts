@@ -1,44 +1,46 @@
 /**
- * Starts and stops a controller.
+ * Starts and stops a controller process (docs/ha.md).
  *
- *   start:  open store (migrations) ─▶ load cluster state + executors ─▶ build context
- *           ─▶ construct modules ─▶ register routes ─▶ listen ─▶ liveness + event pruning
- *           ─▶ module.start() (each) ─▶ executor channel frames flow ─▶ LEADERSHIP_ACQUIRED
- *   close:  the reverse: modules stopped (last started first) ─▶ executor channels closed
- *           ─▶ event streams ended ─▶ HTTP server closed ─▶ events flushed ─▶ store closed
+ *   start:  open store (migrations) ─▶ front server listens ─▶
+ *             SQLite:     one `sole` term for the life of the process (controller-term.ts)
+ *             PostgreSQL: leader election joins; a `follower` term, replaced by a `leader` term
+ *                         whenever the lease is acquired and by a follower term when it is lost
+ *   close:  the term ends (a leader announces LEADERSHIP_LOST, halts its operations, stops its
+ *           modules, channels, streams) ─▶ the lease is released ─▶ front server closed ─▶ store closed
  *
- * A failure part-way through start undoes what was started and rethrows.
+ * Terms change one at a time, in order: the old term stops acting before the next is built, so
+ * two models of the cluster never act at once in one process; it keeps answering (as a
+ * non-leader: 400 "not the leader", after authentication) until the next one is attached.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../common/clock.ts';
+import { errorMessage } from '../common/error-message.ts';
 import { createLogger, type Logger } from '../common/logger.ts';
-import { ClusterStateManager } from './cluster/cluster-state.ts';
-import { registerClusterRoutes } from './cluster/cluster-routes.ts';
-import type { CoreServices } from './cluster/core-services.ts';
-import { ExecutorBlacklisting } from './cluster/executor-blacklisting.ts';
-import { registerExecutorRoutes } from './cluster/executor-routes.ts';
 import type { ControllerConfig } from './config.ts';
-import type { ControllerContext, ControllerModule } from './context.ts';
-import { StoreEventBus } from './events/event-bus.ts';
-import { registerEventRoutes } from './events/event-routes.ts';
-import { registerEventStream } from './events/event-stream.ts';
-import { registerExecutorChannel } from './executors/executor-channel.ts';
-import { LiveExecutorRegistry } from './executors/executor-registry.ts';
-import { ControllerMetrics } from './http/http-metrics.ts';
-import { createHttpServer } from './http/http-server.ts';
-import { soleLeader } from './http/leadership.ts';
-import { ResourceLedger } from './scheduler/resource-ledger.ts';
+import type { ControllerContext } from './context.ts';
+import type { ModuleFactory } from './controller-module.ts';
+import { startTerm, type Term, type TermRole } from './controller-term.ts';
+import { createAppModule } from './apps/app-module.ts';
+import { createLocalServiceModule } from './localservices/local-service-module.ts';
+import type { OperationsModule } from './operations/operations-module.ts';
+import { createTaskModule } from './tasks/task-module.ts';
+import type { Server } from 'node:http';
+import { FrontServer } from './http/front-server.ts';
+import { addressOf, soleLeader, type Leadership } from './http/leadership.ts';
+import { LeaderElection } from './leadership/leader-election.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 
-/** Builds one domain module from the context. */
-export type ModuleFactory = (ctx: ControllerContext) => ControllerModule;
+export type { ModuleFactory } from './controller-module.ts';
+
+/** The domain modules of a controller, in start order. */
+export const DEFAULT_MODULES: readonly ModuleFactory[] = [createTaskModule, (ctx) => createAppModule(ctx), (ctx) => createLocalServiceModule(ctx)];
 
 export interface StartControllerOptions {
-  /** Domain modules; default: `defaultModuleFactories()` (tasks + applications). */
-  modules?: ModuleFactory[];
+  /** Domain modules; default: `DEFAULT_MODULES` (tasks + applications). */
+  modules?: readonly ModuleFactory[];
   clock?: Clock;
   logger?: Logger;
   /** An already-open store to use instead of opening `config.store` (it is still closed by `close()`). */
@@ -50,41 +52,20 @@ export interface StartControllerOptions {
 export interface RunningController {
   /** Base URL, e.g. `http://127.0.0.1:4000` (the real port when `config.port` was 0). */
   url: string;
-  ctx: ControllerContext;
-  /** The Fastify instance (for `inject` in tests). */
-  app: FastifyInstance;
+  /** The URL other nodes and clients are told (`advertiseUrl`, else `url` with the host's name). */
+  advertisedUrl: string;
+  /** The current term's context (a follower's is loaded but not started). */
+  readonly ctx: ControllerContext;
+  /** The current term's operations module (engine, retention sweep). */
+  readonly operations: OperationsModule;
+  /** The current term's Fastify instance (for `inject` in tests). */
+  readonly app: FastifyInstance;
+  /** The one listening HTTP server every term answers through (terms come and go behind it). */
+  readonly server: Server;
+  /** Leader now (a SQLite controller always is). */
+  isLeader(): boolean;
   /** Stops everything in reverse order; safe to call twice. */
   close(): Promise<void>;
-}
-
-/**
- * The default module list, kept in one place for the lead to wire: each factory is taken only
- * when its file exists and exports it (the modules are being written alongside this one).
- */
-export async function defaultModuleFactories(logger?: Logger): Promise<ModuleFactory[]> {
-  const candidates = [
-    { file: './tasks/task-module.ts', exportName: 'createTaskModule' },
-    { file: './apps/app-module.ts', exportName: 'createAppModule' },
-  ];
-  const factories: ModuleFactory[] = [];
-  for (const { file, exportName } of candidates) {
-    const url = new URL(file, import.meta.url).href;
-    let loaded: Record<string, unknown>;
-    try {
-      loaded = await import(url) as Record<string, unknown>;
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException & { url?: string };
-      if (e.code === 'ERR_MODULE_NOT_FOUND' && (e.url === url || e.message.includes(file.slice(2)))) {
-        logger?.warn({ module: file }, 'controller module not present yet: skipped');
-        continue;
-      }
-      throw error;
-    }
-    const factory = loaded[exportName];
-    if (typeof factory === 'function') factories.push(factory as ModuleFactory);
-    else logger?.warn({ module: file, exportName }, 'controller module does not export its factory yet: skipped');
-  }
-  return factories;
 }
 
 function advertisedHost(host: string): string {
@@ -97,95 +78,132 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Starts a controller and resolves once it listens and its modules have started. */
+/** Starts a controller and resolves once it listens and its first term (leader or follower) is up. */
 export async function startController(config: ControllerConfig, options: StartControllerOptions = {}): Promise<RunningController> {
   const logger = options.logger ?? createLogger('controller');
   const clock = options.clock ?? systemClock;
-  const undo: (() => Promise<unknown>)[] = [];
-  const rollback = async () => {
-    for (const step of undo.reverse()) await step().catch((error: unknown) => logger.error({ err: error }, 'controller shutdown step failed'));
-  };
-
-  const store = options.store ?? await openStore(config.store, { logger });
-  undo.push(() => store.close());
+  const modules = options.modules ?? DEFAULT_MODULES;
+  const store = options.store ?? await openStore(config.store, {
+    logger, durability: config.storeDurability, leaderLeaseMs: config.leaderLeaseMs,
+  });
+  const front = new FrontServer({ requestTimeoutMs: config.requestTimeoutMs });
+  let port: number;
   try {
-    const ledger = new ResourceLedger();
-    const eventBus = new StoreEventBus({ store, clock, logger });
-    undo.push(() => eventBus.stop());
-    const cluster = new ClusterStateManager({ store, clock, maintenanceGraceMs: config.maintenanceGraceMs });
-    await cluster.load();
-    const registry = new LiveExecutorRegistry({
-      store, ledger, events: eventBus, clock, logger,
-      snapshotIntervalMs: config.snapshotIntervalMs,
-      lostAfterMs: config.executorLostAfterMs,
-      removedAfterMs: config.executorRemovedAfterMs,
-    });
-    await registry.load();
-
-    const host = advertisedHost(config.host);
-    const ctx: ControllerContext = {
-      config, store, executors: registry, events: eventBus, cluster, ledger, clock, logger,
-      defaultOpSpec: config.defaultOpSpec,
-      leaderAddress: `${host}:${config.port}`,
-    };
-    cluster.attachEvents(eventBus, host);
-    const blacklisting = new ExecutorBlacklisting({
-      registry, store, logger, parallelism: config.defaultOpSpec.parallelism,
-      movesInstances: () => ctx.movesInstancesOffBlacklisted === true,
-    });
-    const services: CoreServices = { ctx, registry, cluster, eventBus, blacklisting };
-
-    const factories = options.modules ?? await defaultModuleFactories(logger);
-    const modules = factories.map((factory) => factory(ctx));
-
-    const listening: { url?: string } = {};
-    const metrics = new ControllerMetrics(() => registry.countsByState());
-    const app = await createHttpServer({ config, logger, leadership: soleLeader(() => listening.url), metrics });
-    undo.push(() => app.close());
-    let markReady: () => void = () => undefined;
-    const ready = new Promise<void>((resolve) => { markReady = resolve; });
-    registerExecutorChannel(app, { registry, clusterSecret: config.clusterSecret, logger, ready });
-    registerClusterRoutes(app, services);
-    registerExecutorRoutes(app, services);
-    registerEventRoutes(app, store);
-    const streams = registerEventStream(app, { events: eventBus, store, logger, heartbeatMs: options.eventStreamHeartbeatMs });
-    for (const module of modules) module.registerRoutes(app);
-
-    await app.listen({ host: config.host, port: config.port });
-    const port = (app.server.address() as AddressInfo).port;
-    const url = `http://${urlHost(config.host)}:${port}`;
-    listening.url = url;
-    ctx.leaderAddress = `${host}:${port}`;
-    // Channels and streams end before the server closes, so close() never waits on them.
-    undo.push(async () => streams.closeAll());
-    undo.push(() => registry.stop());
-    registry.start();
-    eventBus.start(config.eventRetentionMs);
-
-    for (const module of modules) {
-      await module.start();
-      undo.push(() => module.stop());
-    }
-    markReady();
-    await eventBus.emit('LEADERSHIP_ACQUIRED', { HOSTNAME: host });
-    logger.info({ url, store: store.kind, modules: modules.map((m) => m.name), executors: registry.list().length }, 'controller listening');
-
-    let closing: Promise<void> | undefined;
-    return {
-      url,
-      ctx,
-      app,
-      close: () => {
-        closing ??= (async () => {
-          logger.info({ url }, 'controller stopping');
-          markReady();
-          await rollback();
-        })();
-        return closing;
-      },
-    };
+    port = await front.listen(config.host, config.port);
   } catch (error) {
-    await rollback();
+    await store.close().catch(() => undefined);
     throw error;
   }
+  const url = `http://${urlHost(config.host)}:${port}`;
+  const advertisedUrl = (config.advertiseUrl ?? `http://${advertisedHost(config.host)}:${port}`).replace(/\/+$/, '');
+  const address = config.advertiseUrl ? addressOf(advertisedUrl) : `${advertisedHost(config.host)}:${port}`;
+
+  let term: Term | undefined;
+  let closing = false;
+  /** The first term is up: later failures to build one are retried, not thrown. */
+  let started = false;
+  let changes: Promise<void> = Promise.resolve();
+  const lease = store.lease;
+  const nodeId = `${osHostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const election = lease
+    ? new LeaderElection({
+      lease, nodeId, url: advertisedUrl, leaseMs: config.leaderLeaseMs, logger: logger.child({ component: 'leadership' }),
+      secretDigest: createHash('sha256').update(`corral-cluster-secret:${config.clusterSecret}`).digest('hex'),
+      listener: {
+        acquired: (epoch, previous) => change({ kind: 'leader', epoch, nodeId, previousLeader: previous.holder && previous.holder !== nodeId ? addressOf(previous.holderUrl) : undefined }),
+        lost: () => change({ kind: 'follower' }),
+      },
+    })
+    : undefined;
+  const leadership: Leadership = election ?? soleLeader(() => url);
+
+  const begin = (role: TermRole) => startTerm({
+    config, store, role, leadership, front, address, modules, clock, logger, eventStreamHeartbeatMs: options.eventStreamHeartbeatMs,
+  });
+
+  /** Queues a change of term; a change that is out of date when its turn comes becomes a follower term. */
+  function change(wanted: TermRole): void {
+    changes = changes.catch(() => undefined).then(async () => {
+      if (closing) return;
+      let role = wanted;
+      if (role.kind === 'leader' && election?.currentEpoch() !== role.epoch) role = { kind: 'follower' };
+      // A follower term asked for earlier (a retry) must not replace the leader this node became since.
+      if (role.kind === 'follower' && election?.isLeader() && term?.role.kind === 'leader') return;
+      if (term && term.role.kind === role.kind && (role.kind !== 'leader' || (term.role.kind === 'leader' && term.role.epoch === role.epoch))) return;
+      // The old term stops acting first; it answers requests (as a non-leader) until the new
+      // one is attached, and is closed after.
+      const previous = term;
+      await previous?.stop();
+      let next: Term | undefined;
+      try {
+        next = await begin(role).catch(async (error: unknown) => {
+          if (role.kind !== 'leader') throw error;
+          // A leader that cannot load the model must not hold the lease: give it to someone who can.
+          logger.error({ err: errorMessage(error) }, 'could not take up leadership; stepping down');
+          await election?.resign();
+          return begin({ kind: 'follower' });
+        });
+      } catch (error) {
+        if (!started) {
+          await previous?.close();
+          throw error;
+        }
+        // Not even a follower (the store is down): the stopped term keeps answering as a
+        // non-leader meanwhile, and building one is tried again.
+        logger.warn({ err: errorMessage(error) }, 'could not build the follower term; retrying in a second');
+        setTimeout(() => change({ kind: 'follower' }), 1_000).unref();
+        return;
+      }
+      term = next;
+      await previous?.close();
+    });
+  }
+
+  try {
+    if (election) {
+      await election.start();
+      if (!election.isLeader()) change({ kind: 'follower' });
+    } else {
+      change({ kind: 'sole' });
+    }
+    await changes;
+    started = true;
+  } catch (error) {
+    closing = true;
+    await term?.close().catch(() => undefined);
+    await election?.stop().catch(() => undefined);
+    await front.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  logger.info({ url, advertisedUrl, store: store.kind, leader: leadership.isLeader() }, 'controller listening');
+
+  const current = (): Term => {
+    if (!term) throw new Error('the controller is changing its role; no term is running');
+    return term;
+  };
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    advertisedUrl,
+    get ctx() { return current().ctx; },
+    get operations() { return current().operations; },
+    get app() { return current().app; },
+    server: front.server,
+    isLeader: () => leadership.isLeader(),
+    close: () => {
+      closed ??= (async () => {
+        logger.info({ url }, 'controller stopping');
+        closing = true;
+        await changes.catch(() => undefined);
+        const last = term;
+        term = undefined;
+        await last?.close(true).catch((error: unknown) => logger.error({ err: error }, 'controller shutdown step failed'));
+        await election?.stop();
+        await front.close().catch((error: unknown) => logger.error({ err: error }, 'closing the HTTP server failed'));
+        await store.close().catch((error: unknown) => logger.error({ err: error }, 'closing the store failed'));
+      })();
+      return closed;
+    },
+  };
 }

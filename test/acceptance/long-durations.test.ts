@@ -119,7 +119,12 @@ describe('a 30-day opSpec timeout on a real cluster', () => {
     const admin = controller.api();
     const opSpec = { timeout: '1 minute', parallelism: 1, failureStrategy: 'STOP' };
     const spec = httpAppSpec('longchecks', marker, {
-      readiness: { mode: { type: 'CMD', command: 'sleep 0.2' }, timeout: '30 days', interval: '100 ms', attempts: 2 },
+      // Ready once the server answers (a CMD taking 200 ms at least): the health check that
+      // follows then fails only if its own 30-day timeout fired early, however slowly the server starts.
+      readiness: {
+        mode: { type: 'CMD', command: `sleep 0.2 && ${process.execPath} -e "require('http').get('http://127.0.0.1:'+process.env.PORT_8080+'/ready', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"` },
+        timeout: '30 days', interval: '100 ms', attempts: 100,
+      },
       healthcheck: { mode: { type: 'HTTP', portName: 'http', path: '/health', verb: 'GET', successCodes: [200] }, timeout: '30 days', interval: '200 ms', attempts: 2 },
     });
     expect((await admin.post('/apis/v1/applications/operations', { type: 'CREATE', spec, opSpec })).status).toBe(200);

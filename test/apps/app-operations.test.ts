@@ -1,5 +1,5 @@
 /**
- * Seed 001's application operations against a real controller and scripted executors
+ * Drove's application operations (docs/sources.md#drove-apps) against a real controller and scripted executors
  * (sim-executor.ts): counts, states, oldest-first scale-down, rolling replace.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,31 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
   await stopAllTestProcesses();
+});
+
+describe('checkpoints', () => {
+  it('a started instance is stored, naming its operation, before the executor is told to start it', async () => {
+    // What a controller that dies right after the start resumes from: the checkpoint is written
+    // coalesced (a step that missed it gets its instance back by this operationId: reattachOrphans).
+    const { appId, operationId } = await env.submit(createOp(appSpec('checkpointed')));
+    await env.waitOperation(operationId, 'COMPLETED');
+    const seen: Promise<string | undefined>[] = [];
+    const store = env.controller.ctx!.store;
+    for (const sim of env.sims) {
+      sim.outcome = (message) => {
+        // Read the store the moment the start arrives.
+        seen.push(store.getInstance(message.appId, message.instanceId).then((record) => record?.operationId));
+        return 'healthy';
+      };
+    }
+    try {
+      const scaleId = (await env.submit({ type: 'SCALE', appId, requiredInstances: 2, opSpec: FAST_OPSPEC })).operationId;
+      await env.waitOperation(scaleId, 'COMPLETED');
+      expect(await Promise.all(seen)).toEqual([scaleId, scaleId]);
+    } finally {
+      for (const sim of env.sims) sim.outcome = () => 'healthy';
+    }
+  });
 });
 
 describe('CREATE', () => {

@@ -1,5 +1,5 @@
 /**
- * Bad input and refused operations (API.md §2.1, §2.4, §6): the exact messages, every problem
+ * Bad input and refused operations (docs/api.md §2.1, §2.4, §6): the exact messages, every problem
  * listed, and nothing half-created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

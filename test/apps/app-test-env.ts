@@ -12,6 +12,7 @@ import type { ControllerConfig } from '../../src/controller/config.ts';
 import { createAppModule, type AppModule, type AppModuleOptions } from '../../src/controller/apps/app-module.ts';
 import type { ApiClient } from '../helpers/api-client.ts';
 import { startTestController, type TestController } from '../helpers/test-controller.ts';
+import { waitForOperationState } from '../helpers/operation-wait.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { SimExecutor, type SimOptions } from './sim-executor.ts';
 
@@ -88,16 +89,7 @@ export async function startAppCluster(options: AppClusterOptions = {}): Promise<
       return body.data;
     },
     async waitOperation(operationId, state, timeoutMs = 10_000) {
-      const wanted = Array.isArray(state) ? state : [state];
-      let last: Record<string, unknown> | undefined;
-      try {
-        return await waitFor(async () => {
-          last = await env.operation(operationId);
-          return wanted.includes(last.state as string) ? last : undefined;
-        }, { timeoutMs, intervalMs: 20, message: `operation ${operationId} to be ${wanted.join('|')}` });
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\nlast record: ${JSON.stringify(last, null, 1)}`, { cause: error });
-      }
+      return waitForOperationState(operationId, state, () => env.operation(operationId), { timeoutMs, intervalMs: 20 });
     },
     async summary(appId) {
       const { body } = await env.api.get(`/apis/v1/applications/${appId}`);

@@ -1,8 +1,8 @@
 /**
  * Application operations on real processes: a controller, two real executors (process driver)
- * and a real HTTP server as the app. Seed 001's promises checked where they matter most:
+ * and a real HTTP server as the app. Drove's application-operation promises (docs/sources.md#drove-apps) checked where they matter most:
  * counts and states, oldest first on scale-down, a rolling replace that never drops to zero,
- * and issue 5's aborts leaving the app stable and no process behind.
+ * and aborts (docs/operations.md) leaving the app stable and no process behind.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -6,14 +6,15 @@
  *   await cluster.submit(createOp(httpAppSpec('web', marker), 2));
  */
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
 import type { ControllerConfig } from '../../src/controller/config.ts';
 import { createAppModule, type AppModuleOptions } from '../../src/controller/apps/app-module.ts';
 import type { ApiClient } from '../helpers/api-client.ts';
-import { processesWhoseCommandLineIncludes } from '../helpers/process-scan.ts';
+import { processesWithMarker } from '../helpers/marked-processes.ts';
 import { startTestController, type TestController } from '../helpers/test-controller.ts';
 import { startTestExecutor, type TestExecutor } from '../helpers/test-executor.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { workloadApi, type WorkloadApi } from '../helpers/workload-api.ts';
+
+export { killMarked, processesWithMarker } from '../helpers/marked-processes.ts';
 
 export const HTTP_APP = fileURLToPath(new URL('./fixtures/http-app.ts', import.meta.url));
 
@@ -32,40 +33,15 @@ export function httpAppSpec(name: string, marker: string, overrides: Record<stri
   };
 }
 
-/**
- * PIDs of live processes whose command line contains `--marker=<marker>`: the app servers and
- * the process driver's `/bin/sh` wrappers around them (`serversOnly` leaves the wrappers out).
- */
-export function processesWithMarker(marker: string, serversOnly = false): number[] {
-  return processesWhoseCommandLineIncludes(`--marker=${marker}`)
-    .filter((p) => !serversOnly || p.argv[0] === process.execPath)
-    .map((p) => p.pid);
-}
-
 /** The app server processes (one per running instance). */
 export function appServers(marker: string): number[] {
   return processesWithMarker(marker, true);
 }
 
-export function killMarked(marker: string): void {
-  for (const pid of processesWithMarker(marker)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-export interface RealCluster {
+export interface RealCluster extends WorkloadApi<{ appId: string; operationId: string }> {
   controller: TestController;
   executors: TestExecutor[];
   api: ApiClient;
-  submit(body: unknown): Promise<{ appId: string; operationId: string }>;
-  operation(operationId: string): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  waitOperation(operationId: string, state: string | string[], timeoutMs?: number): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  summary(appId: string): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  instances(appId: string, state?: string): Promise<Record<string, any>[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Replaces the controller object after a restart (child mode). */
   setController(controller: TestController): void;
 }
@@ -98,32 +74,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
       cluster.controller = next;
       cluster.api = next.api();
     },
-    async submit(body) {
-      const { body: reply } = await cluster.api.post('/apis/v1/applications/operations', body);
-      expect(reply, JSON.stringify(reply)).toMatchObject({ status: 'SUCCESS' });
-      return reply.data;
-    },
-    async operation(operationId) {
-      return (await cluster.api.get(`/apis/v1/operations/${operationId}`)).body.data;
-    },
-    async waitOperation(operationId, state, timeoutMs = 30_000) {
-      const wanted = Array.isArray(state) ? state : [state];
-      let last: Record<string, unknown> | undefined;
-      try {
-        return await waitFor(async () => {
-          last = await cluster.operation(operationId);
-          return wanted.includes(last?.state as string) ? last : undefined;
-        }, { timeoutMs, intervalMs: 50, message: `operation ${operationId} to be ${wanted.join('|')}` });
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\nlast record: ${JSON.stringify(last, null, 1)}`, { cause: error });
-      }
-    },
-    async summary(appId) {
-      return (await cluster.api.get(`/apis/v1/applications/${appId}`)).body.data;
-    },
-    async instances(appId, state) {
-      return (await cluster.api.get(`/apis/v1/applications/${appId}/instances${state ? `?state=${state}` : ''}`)).body.data ?? [];
-    },
+    ...workloadApi(() => cluster.api, { collection: '/apis/v1/applications', waitTimeoutMs: 30_000, waitIntervalMs: 50 }),
   };
   return cluster;
 }

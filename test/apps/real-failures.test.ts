@@ -40,7 +40,7 @@ describe('failures with real processes', () => {
       const healthy = await cluster.instances(appId, 'HEALTHY');
       return healthy.length === 6 && healthy.every((i) => i.executorId === survivor.executorId);
     }, { timeoutMs: 30_000, intervalMs: 100 });
-    // PRODUCT.md's 15 s is measured on an idle machine; here the bound only catches a hang.
+    // The 15 s target (docs/targets.md) is measured on an idle machine; here the bound only catches a hang.
     expect(Date.now() - killedAt).toBeLessThan(30_000);
     for (const id of lost) {
       expect((await cluster.api.get(`/apis/v1/applications/${appId}/instances/${id}`)).body.data.state).toBe('LOST');
@@ -66,5 +66,5 @@ describe('failures with real processes', () => {
     expect(appServers(mark)).toHaveLength(4);
     const all = [...await cluster.instances(appId), ...(await cluster.api.get(`/apis/v1/applications/${appId}/instances/old`)).body.data];
     expect(all.filter((i: { state: string }) => i.state === 'HEALTHY')).toHaveLength(4);
-  });
+  }, 120_000); // restarts a child controller and waits on real processes: slow on a loaded machine
 });

@@ -1,6 +1,6 @@
 /**
  * The client CLI against a real `corral dev` cluster (controller + one process-driver executor),
- * all through the binary: every `drove -c local …` command of seeds 000 and 001, the reads,
+ * all through the binary: every `drove -c local …` command of Drove's task and application operations documents (docs/sources.md), the reads,
  * --wait with progress, Ctrl-C while waiting (with and without a terminal), tail -f, event
  * following, and the error classes (exit codes) a cluster can produce.
  *
@@ -27,7 +27,7 @@ const dir = tempDir();
 const configFile = path.join(dir, 'corral-config');
 const env = { CORRAL_CONFIG: configFile };
 
-/** `corral -c local …`, as the seeds write `drove -c local …`. */
+/** `corral -c local …`, as Drove's documents write `drove -c local …`. */
 const corral = (...args: string[]) => runCli(['-c', 'local', ...args], { env });
 
 function ok(result: CliResult): CliResult {
@@ -108,10 +108,10 @@ describe('against a dev cluster', () => {
     expect(table).toContain(executors[0].executorId);
     expect(ok(await corral('executor', 'info', executors[0].executorId)).stdout).toMatch(/^State: +ACTIVE$/m);
     const missing = await corral('executor', 'info', 'no-such-executor');
-    expect([missing.code, missing.stderr]).toEqual([EXIT.NOT_FOUND, 'corral: No executor found with id: no-such-executor\n']);
+    expect([missing.code, missing.stderr]).toEqual([EXIT.NOT_FOUND, `corral: no executor no-such-executor; the executors are ${executors[0].executorId} (corral executor list)\n`]);
   }, FLOW_TIMEOUT_MS);
 
-  it('seed 001: create, deploy, scale, kill, replace, restart, suspend, destroy an app', async () => {
+  it('Drove app operations: create, deploy, scale, kill, replace, restart, suspend, destroy an app', async () => {
     const spec = appSpec('TEST_APP');
     let r = ok(await corral('apps', 'create', spec, '--wait'));
     expect(r.stdout).toMatch(/^Creation of app TEST_APP-1 accepted \(operation OP-.+\)\nOperation OP-\S+ COMPLETED/);
@@ -137,7 +137,7 @@ describe('against a dev cluster', () => {
     expect(ok(await corral('appinstances', 'info', 'TEST_APP-1', instances[0].instanceId)).stdout).toMatch(/^State: +HEALTHY$/m);
     expect(ok(await corral('appinstances', 'logs', 'TEST_APP-1', instances[0].instanceId)).stdout).toContain('output.log');
 
-    // The seed's spelling: `apps appinstances kill`.
+    // Drove's documented spelling: `apps appinstances kill`.
     ok(await corral('apps', 'appinstances', 'kill', 'TEST_APP-1', instances[0].instanceId, '--wait'));
     instances = await read('/applications/TEST_APP-1/instances');
     expect(instances).toHaveLength(2);
@@ -164,12 +164,12 @@ describe('against a dev cluster', () => {
     expect((await read('/applications/TEST_APP-1')).state).toBe('MONITORING');
     ok(await corral('apps', 'destroy', 'TEST_APP-1', '--wait'));
     r = await corral('apps', 'summary', 'TEST_APP-1');
-    expect([r.code, r.stderr]).toEqual([EXIT.NOT_FOUND, 'corral: App TEST_APP-1 not found\n']);
+    expect([r.code, r.stderr]).toEqual([EXIT.NOT_FOUND, expect.stringMatching(/^corral: no app TEST_APP-1; (the apps are .*\(corral apps list\)|there are no apps yet .*)\n$/)]);
     r = await corral('apps', 'scale', 'TEST_APP-1', '1');
-    expect([r.code, r.stderr]).toEqual([EXIT.FAILED, 'corral: Command validation failure: No state found for app: TEST_APP-1\n']);
+    expect([r.code, r.stderr]).toEqual([EXIT.NOT_FOUND, expect.stringMatching(/^corral: no app TEST_APP-1; /)]);
   }, FLOW_TIMEOUT_MS);
 
-  it('seed 000: create a task and read its result and logs; tail -f, kill and abort running ones', async () => {
+  it('Drove task operations: create a task and read its result and logs; tail -f, kill and abort running ones', async () => {
     // The pause keeps the task alive past the process driver's start(): a child that exits while
     // start() awaits closing its log descriptor loses its 'exit' event and stays RUNNING
     // (reported to the executor's owner; not a CLI matter).
@@ -208,11 +208,14 @@ describe('against a dev cluster', () => {
     expect(ok(await corral('tasks', 'abort', 'TEST_APP', 'T-SLEEP', '--force')).stdout).toBe('TEST_APP/T-SLEEP: abort requested\n');
     await waitFor(async () => (await taskState('T-SLEEP')) === 'STOPPED', { timeoutMs: 15_000, message: 'T-SLEEP stopped' });
 
+    const noTask = 'corral: no task TEST_APP/NOPE; see corral tasks list (active tasks) or corral cluster events --type TASK_STATE_CHANGE\n';
     r = await corral('tasks', 'show', 'TEST_APP', 'NOPE');
-    expect([r.code, r.stderr]).toEqual([EXIT.NOT_FOUND, 'corral: No such task instance TEST_APP/NOPE\n']);
+    expect([r.code, r.stderr]).toEqual([EXIT.NOT_FOUND, noTask]);
     r = await corral('tasks', 'kill', 'TEST_APP', 'NOPE');
-    expect(r.code).toBe(EXIT.FAILED);
-    expect(r.stderr).toBe('corral: Command validation failure: Either task does not exist or has already finished for TEST_APP/NOPE\n');
+    expect([r.code, r.stderr]).toEqual([EXIT.NOT_FOUND, noTask]);
+    // A task that exists but has finished keeps the controller's answer (exit 1).
+    r = await corral('tasks', 'kill', 'TEST_APP', 'T0012');
+    expect([r.code, r.stderr]).toEqual([EXIT.FAILED, 'corral: Command validation failure: Either task does not exist or has already finished for TEST_APP/T0012\n']);
   }, FLOW_TIMEOUT_MS);
 
   it('--wait interrupted by Ctrl-C: without a terminal it stops watching; ops show, abort and watch', async () => {
@@ -236,7 +239,7 @@ describe('against a dev cluster', () => {
     expect(watched.code).toBe(EXIT.OPERATION_NOT_COMPLETED);
     expect(watched.stderr).toMatch(new RegExp(`corral: operation ${operationId} ended CANCELLED`));
     const missing = await corral('ops', 'show', 'OP-nope');
-    expect([missing.code, missing.stderr]).toEqual([EXIT.NOT_FOUND, 'corral: No operation found with id OP-nope\n']);
+    expect([missing.code, missing.stderr]).toEqual([EXIT.NOT_FOUND, 'corral: no operation OP-nope; see corral ops list\n']);
   }, FLOW_TIMEOUT_MS);
 
   it('--wait interrupted by Ctrl-C on a terminal asks, and a forced abort ends the operation CANCELLED', async () => {
@@ -250,7 +253,7 @@ describe('against a dev cluster', () => {
     const child = captureCli(spawn('script', ['-qfec', command, '/dev/null'], { env: { ...cliEnv(env), SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] }));
     const done = collect(child, { timeoutMs: 40_000 });
     try {
-      await waitForOutput(child, /RUNNING 0 failed, 1 in flight/);
+      await waitForOutput(child, /RUNNING: 0\/1 done, 0 failed, 1 in flight/);
       child.stdin.write('\x03');
       await waitForOutput(child, /Abort operation OP-\S+\? \[y\]es gracefully \/ \[f\]orce \/ \[N\]o, leave it running: /);
       child.stdin.write('f\n');
@@ -301,7 +304,8 @@ describe('cluster-wide changes', () => {
     expect(ok(await corral('executor', 'info', executor.executorId)).stdout).toMatch(/^Blacklisted: +true$/m);
     expect(ok(await corral('executor', 'unblacklist', executor.executorId)).stdout).toContain(`Unblacklisted: ${executor.executorId}`);
     const unknown = await corral('executor', 'blacklist', 'no-such-executor');
-    expect(unknown.code).toBe(EXIT.FAILED);
+    expect(unknown.code).toBe(EXIT.NOT_FOUND);
+    expect(unknown.stderr).toBe(`corral: no executor no-such-executor; the executors are ${executor.executorId} (corral executor list)\n`);
     expect(unknown.stdout).toContain('Failed: no-such-executor');
   }, FLOW_TIMEOUT_MS);
 

@@ -29,7 +29,14 @@ describe('usage errors: one line, exit 2', () => {
     [['apps', 'scale', 'myapp-1', '3', '-p', '0'], '--parallelism must be a whole number from 1 to 512', 'corral apps scale --help'],
     [['apps', 'scale', 'myapp-1', '3', '-t', '5M'], 'Invalid duration unit in "5M"', 'corral apps scale --help'],
     [['apps', 'list', '-d'], "unknown option '-d'", 'corral apps list --help'],
-    [['ops', 'list', '--state', 'DONE'], 'Allowed choices are ACTIVE, FINISHED', 'corral ops list --help'],
+    [['ops', 'list', '--state', 'DONE'], "argument 'DONE' is invalid: allowed choices are ACTIVE, FINISHED", 'corral ops list --help'],
+    // commander's two sentences read as one line, with no ".;" before the help hint
+    [['apps', 'list', 'nope'], "too many arguments for 'list': expected 0 arguments but got 1", 'corral apps list --help'],
+    [['-o', 'xml', 'apps', 'list'], 'allowed choices are json, yaml, wide', 'corral --help'],
+    [['apps', 'list', '-o', 'xml'], 'allowed choices are json, yaml, wide', 'corral apps list --help'],
+    // deploy and scale share one limit (src/api/validation/instance-limits.ts)
+    [['apps', 'deploy', 'myapp-1', '2049'], 'instances must be a whole number from 0 to 2048', 'corral apps deploy --help'],
+    [['apps', 'scale', 'myapp-1', '2049'], 'instances must be a whole number from 0 to 2048', 'corral apps scale --help'],
     // an unknown type would match nothing and print nothing (exit 0), or wait forever with --follow
     [['cluster', 'events', '--type', 'task_state_change', 'bogus'], 'unknown event type "bogus"', 'corral cluster events --help'],
   ])('%j', async (args, problem, help) => {
@@ -37,6 +44,7 @@ describe('usage errors: one line, exit 2', () => {
     expect(result.code).toBe(EXIT.USAGE);
     const line = oneLine(result.stderr);
     expect(line).toContain(problem);
+    expect(line).not.toContain('.;');
     expect(line).toContain(`see "${help}"`);
   });
 
@@ -72,6 +80,22 @@ describe('local input errors: exit 8, naming the path', () => {
     const result = await runCli(['-e', 'http://127.0.0.1:1', 'tasks', 'create', bad]);
     expect(result.code).toBe(EXIT.BAD_INPUT);
     expect(oneLine(result.stderr)).toMatch(new RegExp(`^corral: spec file ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON: `));
+  });
+
+  it('reads YAML specs too, and names the format it expected when one does not parse', async () => {
+    const badYaml = path.join(dir, 'bad.yaml');
+    writeFileSync(badYaml, 'name: x\n  version: [1\n');
+    let result = await runCli(['-e', 'http://127.0.0.1:1', 'apps', 'create', badYaml]);
+    expect(result.code).toBe(EXIT.BAD_INPUT);
+    expect(oneLine(result.stderr)).toMatch(new RegExp(`^corral: spec file ${badYaml.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML: `));
+    result = await runCli(['-e', 'http://127.0.0.1:1', 'tasks', 'create', '-'], { input: '{"a": [1,\n  b: ]]' });
+    expect(result.code).toBe(EXIT.BAD_INPUT);
+    expect(oneLine(result.stderr)).toMatch(/^corral: spec file standard input is not valid JSON or YAML: /);
+    result = await runCli(['-e', 'http://127.0.0.1:1', 'tasks', 'create', '-'], { input: '- a\n- b\n' });
+    expect(oneLine(result.stderr)).toBe('corral: spec file standard input must hold one object (the spec), not a list');
+    // A spec that parses goes on to the controller: here none answers, so that is the error (exit 3).
+    result = await runCli(['-e', 'http://127.0.0.1:1', 'tasks', 'create', '-'], { input: 'sourceAppName: A\ntaskId: T1\n' });
+    expect(result.code).toBe(EXIT.UNREACHABLE);
   });
 
   it('says how to configure an endpoint when there is none', async () => {
@@ -191,28 +215,47 @@ _corral; printf '%s\\n' "\${COMPREPLY[@]}"`;
     expect(complete(['corral', '-c', ''], file)).toEqual(['local', 'prod']);
   });
 
-  it('prints a zsh script and refuses unknown shells', async () => {
+  it('zsh completes the same from its script (compadd/_files stubbed to print what zsh would offer)', async () => {
     const zsh = await runCli(['completion', 'zsh']);
     expect(zsh.code).toBe(0);
     expect(zsh.stdout).toMatch(/^#compdef corral/);
     expect(zsh.stdout).toContain('compdef _corral corral');
-    // zsh is not part of the CI image; where it is installed, the script is also run, with
-    // compadd/_files stubbed to print what zsh would be offered.
-    const hasZsh = spawnSync('zsh', ['--version']).status === 0;
-    if (hasZsh) {
-      const script = path.join(dir, '_corral');
-      writeFileSync(script, zsh.stdout);
-      expect(spawnSync('zsh', ['-n', script], { encoding: 'utf8' }).stderr).toBe('');
-      const offered = (words: string[]) => spawnSync('zsh', ['-c', `compdef() { :; }
+    const script = path.join(dir, '_corral');
+    writeFileSync(script, zsh.stdout);
+    expect(spawnSync('zsh', ['-n', script], { encoding: 'utf8' }).stderr).toBe('');
+    const offered = (words: string[]) => spawnSync('zsh', ['-c', `compdef() { :; }
 compadd() { shift; print -l -- "$@"; }
 _files() { print -- '<files>'; }
 source ${script}
 words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _corral`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-      expect(offered(['corral', '-u', 'admin', 'apps', 'sc'])).toEqual(expect.arrayContaining(['scale', 'suspend', '<files>']));
-      expect(offered(['corral', 'apps', 'scale', 'x', '3', '--p'])).toEqual(['-p', '--parallelism', '-t', '--timeout', '-w', '--wait', '--help']);
-    }
+    expect(offered(['corral', '-u', 'admin', 'apps', 'sc'])).toEqual(expect.arrayContaining(['scale', 'suspend', '<files>']));
+    expect(offered(['corral', 'apps', 'scale', 'x', '3', '--p'])).toEqual(['-p', '--parallelism', '-t', '--timeout', '-w', '--wait', '--help']);
+    expect(offered(['corral', 'apps', 'create', ''])).toEqual(['<files>']);
+  });
+
+  it('fish completes from its script, and unknown shells are refused', async () => {
     const fish = await runCli(['completion', 'fish']);
-    expect(fish.code).toBe(EXIT.USAGE);
-    expect(fish.stderr).toContain('choose bash or zsh');
+    expect(fish.code).toBe(0);
+    const script = path.join(dir, 'corral.fish');
+    writeFileSync(script, fish.stdout);
+    const offered = (line: string, configFile?: string) => {
+      const result = spawnSync('fish', ['--no-config', '-c', `function corral; "${NODE}" "${BIN}" $argv; end; source ${script}; complete -C '${line}'`], {
+        encoding: 'utf8', env: { ...process.env, CORRAL_CONFIG: configFile ?? path.join(dir, 'none') },
+      });
+      expect(result.stderr).toBe('');
+      return result.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort();
+    };
+    expect(offered('corral ap')).toEqual(['appinstances', 'apps']);
+    expect(offered('corral -u admin apps sc')).toEqual(['scale']);
+    expect(offered('corral apps scale x 3 --p')).toEqual(['--parallelism']);
+    const file = path.join(dir, 'fish-config');
+    writeFileSync(file, '[local]\nendpoint = http://a:1\n[prod]\nendpoint = http://b:2\n');
+    expect(offered('corral -c ', file)).toEqual(['local', 'prod']);
+    // No cluster configured: ids complete to nothing, quietly.
+    expect(offered('corral apps scale ')).toEqual([]);
+
+    const tcsh = await runCli(['completion', 'tcsh']);
+    expect(tcsh.code).toBe(EXIT.USAGE);
+    expect(tcsh.stderr).toContain('choose bash, zsh or fish');
   });
 });

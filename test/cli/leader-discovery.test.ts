@@ -1,7 +1,7 @@
 /**
  * Leader discovery with several endpoints. A follower needs two controllers sharing a
  * PostgreSQL store; to keep this file fast, the follower here is a minimal HTTP stub answering
- * exactly what API.md §1.6 prescribes for a follower (400 "This node is not the leader
+ * exactly what docs/api.md §1.6 prescribes for a follower (400 "This node is not the leader
  * controller" on every request). The leader is a real controller from the test harness.
  */
 import http from 'node:http';

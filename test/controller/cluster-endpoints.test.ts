@@ -1,5 +1,5 @@
 /**
- * Cluster endpoints of API.md §4 over real HTTP: ping, summary, executor list and details,
+ * Cluster endpoints of docs/api.md §4 over real HTTP: ping, summary, executor list and details,
  * blacklisting (single and bulk, exact responses), maintenance mode with its gate and grace
  * window. Executors are scripted channel clients so their resources and states are exact.
  */

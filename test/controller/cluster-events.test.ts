@@ -1,5 +1,5 @@
 /**
- * Events (API.md §4.8): the legacy list, /latest and /summary carry Drove's types only, newest
+ * Events (docs/api.md §4.8): the legacy list, /latest and /summary carry Drove's types only, newest
  * first, strictly newer than lastSyncTime; the SSE stream carries every type live, with type
  * filter, replay and heartbeats. A ManualClock makes event times exact.
  */

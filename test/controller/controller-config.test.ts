@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, compileControllerConfig, controllerConfigToFile, loadControllerConfig } from '../../src/controller/config-loader.ts';
 import { defaultControllerConfig } from '../../src/controller/config.ts';
+import { isLoopbackHost } from '../../src/controller/config-safety.ts';
 import { api } from '../helpers/api-client.ts';
+import { connectFakeExecutor } from '../helpers/fake-executor.ts';
 import { stopAllTestProcesses, trackChild, trackTempDir } from '../helpers/child-processes.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -25,9 +27,9 @@ function writeConfig(name: string, text: string): string {
   return file;
 }
 
-function runController(args: string[]): { done: Promise<{ code: number | null; stderr: string; stdout: string }>; kill: (s: NodeJS.Signals) => void } {
+function runController(args: string[], env: Record<string, string> = {}): { done: Promise<{ code: number | null; stderr: string; stdout: string }>; kill: (s: NodeJS.Signals) => void } {
   const child = spawn(path.join(ROOT, 'node_modules/.bin/node'), [path.join(ROOT, 'bin/corral.js'), 'controller', ...args], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CORRAL_LOG_LEVEL: 'info' },
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CORRAL_LOG_LEVEL: 'info', ...env },
   });
   trackChild(child);
   let stderr = '';
@@ -134,5 +136,51 @@ describe('corral controller command', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('controller listening');
     expect(stdout).toContain('controller stopping');
+  });
+});
+
+describe('secure defaults beyond loopback (docs/security.md)', () => {
+  const outside = async (text: string | undefined, env: Record<string, string> = {}) => {
+    const port = await freePort();
+    const args = ['--host', '0.0.0.0', '--port', String(port), '--store', `sqlite:${path.join(dir, `exposed-${port}.db`)}`];
+    if (text !== undefined) args.push('--config', writeConfig(`exposed-${port}.yaml`, text));
+    return { ...runController(args, env), url: `http://127.0.0.1:${port}` };
+  };
+  const USERS = 'users:\n  - { username: admin, password: s3cret-admin, role: DROVE_EXTERNAL_ROOT }\n'
+    + '  - { username: ops, password: "$2b$10$abcdefghijklmnopqrstuuKXOa7x1SW9c5vLuFRQXQYP5tPJQYQWy", role: DROVE_EXTERNAL_MAINTENANCE }\n';
+
+  it('knows which hosts are loopback', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'ctl.example.com', '192.168.1.1']) expect(isLoopbackHost(host), host).toBe(false);
+  });
+
+  it('refuses to start with the built-in secret and users, or the dev secret given explicitly', async () => {
+    const none = await (await outside(undefined)).done;
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    expect(none.stderr).toMatch(/clusterSecret: required when listening on 0\.0\.0\.0.*users: required/);
+
+    const devSecret = await (await outside(`clusterSecret: corral-dev-secret\n${USERS}`)).done;
+    expect(devSecret.code).toBe(1);
+    expect(devSecret.stderr).toMatch(/the dev secret "corral-dev-secret" is refused/);
+
+    const noUsers = await (await outside('clusterSecret: a-real-long-secret\n')).done;
+    expect(noUsers.code).toBe(1);
+    expect(noUsers.stderr).toMatch(/users: required when listening on 0\.0\.0\.0/);
+    expect(noUsers.stderr).not.toMatch(/clusterSecret/);
+  });
+
+  it('starts with an explicit secret (here from CORRAL_CLUSTER_SECRET) and users, warning about plain-text passwords', async () => {
+    const run = await outside(USERS, { CORRAL_CLUSTER_SECRET: 'from-the-environment' });
+    await waitFor(async () => (await api(run.url, { user: 'admin', password: 's3cret-admin' }).get('/apis/v1/ping').catch(() => undefined))?.status === 200, { timeoutMs: 20_000 });
+    expect((await api(run.url).get('/apis/v1/ping')).status).toBe(401);
+    const executor = await connectFakeExecutor(run.url, { secret: 'from-the-environment' });
+    expect(executor.welcome?.type).toBe('welcome');
+    await executor.close();
+    run.kill('SIGTERM');
+    const { code, stdout } = await run.done;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/the password of \\"admin\\" is plain text/);
+    expect(stdout).not.toMatch(/the password of \\"ops\\"/);
   });
 });

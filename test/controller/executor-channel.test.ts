@@ -4,7 +4,7 @@
  * wrong secrets, malformed frames, duplicate connections, silence, exact replies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSE_REFUSED, CLOSE_REPLACED, CLOSE_WRONG_SECRET, type RequestMessage, type TaskReport } from '../../src/api/channel-protocol.ts';
+import { CLOSE_REFUSED, CLOSE_REPLACED, type RequestMessage, type TaskReport } from '../../src/api/channel-protocol.ts';
 import { createLogger } from '../../src/common/logger.ts';
 import { ExecutorNotConnectedError, ExecutorRequestError, ExecutorRequestTimeoutError } from '../../src/controller/executors/channel-requests.ts';
 import { stopAllTestProcesses } from '../helpers/child-processes.ts';
@@ -38,7 +38,7 @@ describe('executor channel', () => {
 
   it('registers an executor on hello and welcomes it with its state', async () => {
     const exec = await connectFakeExecutor(controller.url, { secret, identity: { tags: ['ssd'], labels: { zone: 'a' } } });
-    expect(exec.welcome).toEqual({ type: 'welcome', executorState: 'ACTIVE', snapshotIntervalMs: 1_234, knownInstanceIds: [], features: ['taskUpdates'] });
+    expect(exec.welcome).toEqual({ type: 'welcome', executorState: 'ACTIVE', snapshotIntervalMs: 1_234, knownInstanceIds: [], features: ['taskUpdates', 'stats'], epoch: 0 });
     const live = controller.ctx!.executors.get(exec.identity.executorId);
     expect(live?.connected).toBe(true);
     expect(live?.record).toMatchObject({ hostname: 'fake-host', executorState: 'ACTIVE', tags: ['ssd'], labels: { zone: 'a' } });
@@ -51,11 +51,9 @@ describe('executor channel', () => {
     await exec.close();
   });
 
-  it('refuses a wrong or missing secret with 4001 and logs the remote address', async () => {
+  it('refuses a wrong or missing secret with HTTP 401 before the upgrade and logs the remote address', async () => {
     for (const wrong of ['not-the-secret', '']) {
-      const exec = await connectFakeExecutor(controller.url, { secret: wrong, hello: false });
-      const closed = await exec.waitClosed();
-      expect(closed.code).toBe(CLOSE_WRONG_SECRET);
+      await expect(connectFakeExecutor(controller.url, { secret: wrong, hello: false })).rejects.toThrow('channel upgrade refused: HTTP 401');
     }
     const warning = await waitFor(() => logLines.find((l) => String(l.msg).includes('wrong or missing cluster secret')));
     expect(String(warning.remoteAddress)).toMatch(/^127\.0\.0\.1:\d+$/);

@@ -1,15 +1,15 @@
 /**
- * API.md §1.2–§1.5 against a real in-process controller over real HTTP: authentication and role
+ * docs/api.md §1.2–§1.5 against a real in-process controller over real HTTP: authentication and role
  * groups, body parsing (malformed, truncated, oversized, body-less forms), the error envelope,
  * 404/405, query conversion, the audit log and /metrics.
  */
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import bcrypt from 'bcryptjs';
+import bcrypt from 'bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { success } from '../../src/common/envelope.ts';
 import { createLogger } from '../../src/common/logger.ts';
-import type { ControllerModule } from '../../src/controller/context.ts';
+import type { ControllerModule } from '../../src/controller/controller-module.ts';
 import { api } from '../helpers/api-client.ts';
 import { stopAllTestProcesses } from '../helpers/child-processes.ts';
 import { captureLogLines } from '../helpers/log-capture.ts';
@@ -247,9 +247,10 @@ describe('HTTP conventions', () => {
     expect(audit[1]).toMatchObject({ user: 'admin', method: 'POST', url: '/apis/v1/cluster/maintenance/unset', status: 200, outcome: 'SUCCESS', message: 'success' });
   });
 
-  it('serves Prometheus metrics without authentication', async () => {
+  it('serves Prometheus metrics to any authenticated user (metricsAuth defaults to true; docs/security.md)', async () => {
     await controller.api().get('/apis/v1/ping');
-    const res = await api(controller.url, false).get('/metrics');
+    expect((await api(controller.url, false).get('/metrics')).status).toBe(401);
+    const res = await api(controller.url, { user: 'guest', password: 'guest' }).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(res.text).toMatch(/corral_http_request_duration_seconds_count\{method="GET",route="\/apis\/v1\/ping",status_code="200"\} \d+/);

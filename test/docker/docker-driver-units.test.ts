@@ -84,7 +84,7 @@ describe('docker create request', () => {
     expect(create).toMatchObject({ Image: 'corral-test/http:1', Cmd: ['--mode', 'server'], Env: ['A=1'], User: 'app:staff' });
     expect(create.ExposedPorts).toEqual({ '8080/tcp': {}, '53/udp': {} });
     expect(create.HostConfig).toMatchObject({
-      Memory: 512 * 1024 * 1024, MemorySwap: 512 * 1024 * 1024, CpusetCpus: '2,3',
+      Memory: 512 * 1024 * 1024, MemorySwap: 512 * 1024 * 1024, CpusetCpus: '2-3', CpusetMems: '0',
       PortBindings: { '8080/tcp': [{ HostPort: '31000' }], '53/udp': [{ HostPort: '31001' }] },
       Binds: ['/mnt/a:/a:ro', '/srv/w/configs/0:/etc/app.yml:ro'],
       LogConfig: { Type: 'json-file', Config: { 'max-size': '5m', 'max-file': '2' } },
@@ -94,6 +94,10 @@ describe('docker create request', () => {
     const plain = buildCreateOptions(makeSpec({ dir: '/w', executorId: 'e' }), { pinCpus: false });
     expect(plain.Cmd).toBeUndefined();
     expect(plain.HostConfig?.CpusetCpus).toBeUndefined();
+    expect(plain.HostConfig?.CpusetMems).toBeUndefined();
+    // Shared cores (over-provisioning, more cores than the host has): every offered CPU, every node's memory.
+    const shared = buildCreateOptions(spec, { pinCpus: true, placement: { cpus: [0, 1, 2, 3, 5], mems: [0, 1] } });
+    expect(shared.HostConfig).toMatchObject({ CpusetCpus: '0-3,5', CpusetMems: '0-1' });
     expect(plain.User).toBeUndefined();
   });
 });
@@ -114,6 +118,14 @@ describe('docker driver against a fake engine (pull timeout, abort, engine failu
         if (request.url.includes('/containers/broken/json')) brokenInspects += 1;
         response.writeHead(500, { 'Content-Type': 'application/json' });
         response.end(JSON.stringify({ message: 'engine trouble' }));
+        return;
+      }
+      if (request.url?.includes('/containers/oomed/')) {
+        // A container the kernel killed for its memory, as Docker reports it (Podman 4.3 on this
+        // cgroup v1 host leaves OOMKilled false, so the real-engine test cannot show this part).
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end(JSON.stringify(request.url.includes('/wait') ? { StatusCode: 137 }
+          : { Id: 'oomed', State: { Running: false, OOMKilled: true, ExitCode: 137 }, HostConfig: { Memory: 64 * 1024 * 1024 } }));
         return;
       }
       if (request.url?.includes('/images/create')) {
@@ -163,6 +175,12 @@ describe('docker driver against a fake engine (pull timeout, abort, engine failu
     expect(settled).toBe(false);
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('says a container the engine reports OOMKilled was killed for its memory, with its limit', async () => {
+    const driver = createDockerDriver({ dockerHost: `unix://${socketPath}`, logger: silentLogger });
+    const exit = await driver.wait({ driver: 'DOCKER', state: { containerId: 'oomed', logDir: dir } }, new AbortController().signal);
+    expect(exit).toMatchObject({ exitCode: 137, oom: { limitMb: 64 } });
   });
 
   it('refuses a non-DOCKER executable readably', async () => {

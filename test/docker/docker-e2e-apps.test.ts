@@ -1,7 +1,7 @@
 /**
  * DOCKER applications end to end: a real controller (in-process, applications module) and a
  * real `corral executor` child process whose docker driver runs the containers on the engine
- * (Podman's socket). Seed 001's operations scale an HTTP app 0 → 2 → 0 (with an executor
+ * (Podman's socket). Drove's application operations (docs/sources.md#drove-apps) scale an HTTP app 0 → 2 → 0 (with an executor
  * restart in between that must keep the same healthy containers), and Drove's sample app spec
  * goes through HEALTHY, scale, replace, suspend and destroy. No container is left.
  *
@@ -112,7 +112,7 @@ describeWithEngine('DOCKER applications through a real controller and executor',
     await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   });
 
-  it('scales an HTTP app 0 → 2 → 0 with seed 001 operations, keeping its containers over an executor restart', async () => {
+  it('scales an HTTP app 0 → 2 → 0 with Drove\'s application operations, keeping its containers over an executor restart', async () => {
     const spec = { ...sampleApp('SCALE_APP'), preShutdown: undefined };
     const appId = 'SCALE_APP-1';
     await completes({ type: 'CREATE', spec, opSpec: OP_SPEC });

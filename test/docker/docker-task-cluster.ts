@@ -75,6 +75,7 @@ export function useDockerTaskCluster(app: string, options: DockerTaskClusterOpti
     controller = await startTestController({ modules: [createTaskModule], config: { killTimeoutMs: 2_000, ...options.config } });
     cluster.executor = await startTestExecutor(controller.url, {
       secret: controller.config.clusterSecret, cores: 2, memoryMb: 2048, name: options.name, ...(options.hostname ? { hostname: options.hostname } : {}),
+      extraArgs: ['--stats-interval', '500'],
     });
   });
   afterAll(async () => {

@@ -1,4 +1,4 @@
-/** Log files: rotation by copytruncate (with a live O_APPEND writer), and list/read/download semantics (API.md §5). */
+/** Log files: rotation by copytruncate (with a live O_APPEND writer), and list/read/download semantics (docs/api.md §5). */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';

@@ -17,9 +17,9 @@ import { ProcessDriver } from '../../src/executor/drivers/process/process-driver
 import { LogRotator } from '../../src/executor/logs/log-rotator.ts';
 import { createHookCatalog } from '../../src/executor/runner/hook-catalog.ts';
 import { PortAllocator } from '../../src/executor/runner/port-allocator.ts';
-import { newWorkloadRecord } from '../../src/executor/runner/workload-record.ts';
+import { newWorkloadRecord } from '../../src/executor/state/workload-record.ts';
 import { WorkloadRunner } from '../../src/executor/runner/workload-runner.ts';
-import { WorkloadStore } from '../../src/executor/runner/workload-store.ts';
+import { WorkloadStore } from '../../src/executor/state/workload-store.ts';
 import { FakeController } from './helpers/fake-controller.ts';
 import { taskSpec } from './helpers/specs.ts';
 import { eventually, survivors, tempDir } from './helpers/workload-fixtures.ts';
@@ -65,7 +65,7 @@ async function startAndCrash(instanceId: string, command: string[], exits: 'shar
     hooks: createHookCatalog({ rotator: new LogRotator(), ports: new PortAllocator() }).task,
     onChange: () => undefined,
   });
-  void runner.run();
+  runner.run().catch(() => undefined); // its crash is what this test looks at, through the store
   await eventually(() => handle, { what: 'the process to be started' });
   expect(record.state).toBe('STARTING'); // what is on disk: the intent, no handle
   return Number(handle!.state.pid);

@@ -6,8 +6,8 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newWorkloadRecord, type WorkloadRecord } from '../../src/executor/runner/workload-record.ts';
-import { JOURNAL_FILE, WorkloadStore } from '../../src/executor/runner/workload-store.ts';
+import { newWorkloadRecord, type WorkloadRecord } from '../../src/executor/state/workload-record.ts';
+import { JOURNAL_FILE, WorkloadStore } from '../../src/executor/state/workload-store.ts';
 import { taskSpec } from './helpers/specs.ts';
 import { eventually, tempDir } from './helpers/workload-fixtures.ts';
 
@@ -49,6 +49,8 @@ describe('workload journal', () => {
     const b = record('TI-b', 2);
     await store.save(a, 'now');
     expect(await journalLines()).toEqual([{ save: expect.objectContaining({ instanceId: 'TI-a', state: 'PENDING' }) }]);
+    // owner-only: records carry the workloads' env and instance tokens
+    expect((await stat(path.join(dir, JOURNAL_FILE))).mode & 0o777).toBe(0o600);
 
     b.state = 'PROVISIONING';
     const first = store.save(b);

@@ -23,6 +23,8 @@ export interface RequestOptions {
   /** A value to send as JSON, or a string sent as is. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Give up (the promise rejects) after this long: a host cut off never answers. */
+  timeoutMs?: number;
 }
 
 export interface ApiClient {
@@ -37,17 +39,21 @@ export function basicAuth(auth: ApiAuth): string {
   return `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
 }
 
-export function api(baseUrl: string, auth: ApiAuth | false = { user: 'admin', password: 'admin' }): ApiClient {
+/** `defaults.timeoutMs` applies to every request that does not set its own. */
+export function api(baseUrl: string, auth: ApiAuth | false = { user: 'admin', password: 'admin' }, defaults: { timeoutMs?: number } = {}): ApiClient {
   const request = async (method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> => {
+    const timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
     const headers: Record<string, string> = { ...options.headers };
     if (auth) headers.authorization ??= basicAuth(auth);
-    let body: string | undefined;
-    if (typeof options.body === 'string') body = options.body;
+    let body: string | Uint8Array | undefined;
+    // As bytes: fetch would label a string body text/plain, and the controller refuses non-JSON types.
+    if (typeof options.body === 'string') body = new TextEncoder().encode(options.body);
     else if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(new URL(path, baseUrl), { method, headers, body });
+    const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const response = await fetch(new URL(path, baseUrl), { method, headers, body, signal });
     const text = await response.text();
     let parsed: unknown;
     try {

@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { stopChild } from '../../src/common/child-stop.ts';
 import { processesWorkingUnder } from './process-scan.ts';
+import { removeTrackedCgroups } from './test-cgroups.ts';
 
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
@@ -17,6 +18,7 @@ const stoppers = new Set<() => Promise<void>>();
 process.once('exit', () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   killWorkloadsUnder(tempDirs);
+  removeTrackedCgroups();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -65,6 +67,8 @@ export async function stopAllTestProcesses(): Promise<void> {
   await Promise.allSettled(pending.map((stop) => stop()));
   await Promise.allSettled([...children].map((child) => stopChild(child)));
   killWorkloadsUnder(tempDirs);
+  // The killed workloads leave their cgroups a moment later.
+  for (let tries = 0; removeTrackedCgroups().length > 0 && tries < 40; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
 }

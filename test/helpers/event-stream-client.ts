@@ -37,7 +37,7 @@ export async function openEventStream(baseUrl: string, options: { auth?: ApiAuth
   };
   if (response.status !== 200 || !response.body) return client;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  void (async () => {
+  (async () => {
     let buffer = '';
     try {
       for (;;) {
@@ -58,6 +58,6 @@ export async function openEventStream(baseUrl: string, options: { auth?: ApiAuth
     } catch {
       // Aborted by close(), or the server ended the stream.
     }
-  })();
+  })().catch(() => undefined); // the loop catches its own errors
   return client;
 }

@@ -22,6 +22,11 @@ export interface FakeExecutorOptions {
   hello?: boolean;
   /** Answer the controller's pings (default true; false simulates a hung executor). */
   autoPong?: boolean;
+  /**
+   * The hello's identity key (docs/security.md). Default: one derived from the executor id, so a
+   * reconnect of the same identity in a test proves to be the same executor; `null` sends none.
+   */
+  identityKey?: string | null;
 }
 
 export interface FakeExecutor {
@@ -100,7 +105,8 @@ export async function connectFakeExecutor(baseUrl: string, options: FakeExecutor
     socket.once('unexpected-response', (_req, res) => reject(new Error(`channel upgrade refused: HTTP ${res.statusCode}`)));
   });
   if (options.hello ?? true) {
-    fake.send({ type: 'hello', executor: identity });
+    const identityKey = options.identityKey === undefined ? `fake-identity-key-of-${identity.executorId}` : options.identityKey;
+    fake.send({ type: 'hello', executor: identity, ...(identityKey === null ? {} : { identityKey }) });
     const first = await Promise.race([
       fake.nextMessage<WelcomeMessage>((m) => m.type === 'welcome'),
       fake.waitClosed().then((c) => c),

@@ -56,6 +56,8 @@ export interface TestControllerOptions {
   isolated?: boolean;
   /** Child only: how long to wait for it to listen (default 20 s). */
   startTimeoutMs?: number;
+  /** Child only: more environment for the child. */
+  env?: Record<string, string>;
 }
 
 export interface TestController {
@@ -88,6 +90,9 @@ export async function startTestController(options: TestControllerOptions = {}): 
   const config = defaultControllerConfig({
     host: '127.0.0.1',
     store: `sqlite:${path.join(dataDir, 'controller.db')}`,
+    // Tests never crash the OS: skip the fsync per commit the default durability pays (a test
+    // of durability itself passes storeDurability: 'FULL').
+    storeDurability: 'PROCESS',
     ...options.config,
     port: options.config?.port || await freePort(),
   });
@@ -133,7 +138,7 @@ async function startChild(config: ControllerConfig, options: TestControllerOptio
   const child = spawn(NODE, [...entry, 'controller', '--config', configFile], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CORRAL_LOG_LEVEL: options.logLevel ?? 'warn' },
+    env: { ...process.env, CORRAL_LOG_LEVEL: options.logLevel ?? 'warn', ...options.env },
   });
   trackChild(child);
   const output = captureOutput(child);
@@ -144,8 +149,8 @@ async function startChild(config: ControllerConfig, options: TestControllerOptio
   exited.catch(() => undefined);
   await Promise.race([
     exited,
-    // /metrics is public: readiness does not depend on which users the config has.
-    waitFor(async () => (await fetch(`${url}/metrics`)).status === 200, {
+    // Any answer means it listens: readiness does not depend on which users the config has.
+    waitFor(async () => (await fetch(`${url}/apis/v1/ping`)).status > 0, {
       timeoutMs: options.startTimeoutMs ?? 20_000, intervalMs: 50, message: `the child controller on ${url}`,
     }),
   ]).catch(async (error: unknown) => {

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { executorIdOf } from '../../src/common/ids.ts';
 import { api, type ApiAuth } from './api-client.ts';
 import { captureOutput, stopChild, trackChild, trackTempDir } from './child-processes.ts';
+import { trackExecutorCgroups } from './test-cgroups.ts';
 import { freePort } from './free-port.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -103,6 +104,7 @@ export async function startTestExecutor(controllerUrl: string, options: TestExec
     env: { ...process.env, CORRAL_LOG_LEVEL: options.logLevel ?? 'warn', ...options.env },
   });
   trackChild(child);
+  trackExecutorCgroups(executorIdOf(hostname, port));
   const output = captureOutput(child);
   const executorId = executorIdOf(hostname, port);
   const executor: TestExecutor = {

@@ -1,5 +1,5 @@
 /**
- * Cancel (Drove) and abort (corral, seed 004) of application operations, against a real
+ * Cancel (Drove) and abort (corral, docs/sources.md#contrail) of application operations, against a real
  * controller with scripted executors (test/apps/sim-executor.ts) that can hold an instance
  * in flight for as long as the test needs.
  */
@@ -147,6 +147,8 @@ describe('abort API', () => {
     const finished = (await env.api.get(`/apis/v1/operations?appId=${appId}&state=FINISHED`)).body.data[0].operationId;
     for (const sim of env.sims) sim.outcome = () => 'hang';
     const { operationId } = await env.submit({ type: 'SCALE', appId, requiredInstances: 1, opSpec: { ...FAST_OPSPEC, timeout: '60s' } });
+    // Its one start in flight (hanging UNREADY), so a GRACEFUL abort waits for it and FORCE can still escalate.
+    await waitFor(() => starts(appId).length === 1 && env.module.model.instances(appId)[0]?.state === 'UNREADY');
     const { reply } = await abort({ operationIds: ['OP-unknown', finished, operationId], mode: 'GRACEFUL' });
     expect(reply.data.results).toEqual([
       { operationId: 'OP-unknown', aborted: false, reason: 'No operation found with id OP-unknown' },

@@ -1,5 +1,5 @@
 /**
- * Task operations through the operations API (issue 5): they are listed and read like app
+ * Task operations through the operations API (docs/operations.md): they are listed and read like app
  * operations, and `/operations/abort` hands them to the tasks module. Real controller (both
  * modules), one real executor, real processes.
  */

@@ -2,7 +2,7 @@
  * Throwaway PostgreSQL schemas for store tests: each `url()` names a new schema (created by
  * the store on open), `empty()` empties one for the next test, and `dropAll()` removes
  * every one of them. PostgreSQL must be running at 127.0.0.1:5432 with trust auth
- * (see ENVIRONMENT.md).
+ * (as `.ci/run` makes sure of).
  */
 import pg from 'pg';
 
@@ -56,6 +56,11 @@ export class PostgresSchemas {
   /** Runs one statement outside any store (to set up states the store would never write). */
   async exec(text: string, values: unknown[] = []): Promise<void> {
     await this.withClient((client) => client.query(text, values));
+  }
+
+  /** Runs one statement outside any store and returns its rows. */
+  async query<T extends object>(text: string, values: unknown[] = []): Promise<T[]> {
+    return this.withClient(async (client) => (await client.query(text, values)).rows as T[]);
   }
 
   async dropAll(): Promise<void> {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/common/logger.ts';
 import { openStore } from '../../src/controller/store/open-store.ts';
 import { PostgresSchemas } from './postgres-schemas.ts';
+import { oldEventRowsConformance } from './old-event-rows.ts';
 import { storeConformance } from './store-conformance.ts';
 import { T0, taskRecord } from './store-records.ts';
 
@@ -25,6 +26,8 @@ storeConformance('postgres', async () => {
 });
 
 describe('PostgreSQL specifics', () => {
+  oldEventRowsConformance(() => schemas.url());
+
   it('creates the schema, keeps every table in it, and reopening reuses it', async () => {
     const url = schemas.url();
     const index = Number(/schema=\w+_(\d+)/.exec(url)![1]);
@@ -33,7 +36,8 @@ describe('PostgreSQL specifics', () => {
     await store.insertTask(taskRecord({ created: T0 }));
     await store.close();
     expect(await schemas.tables(index)).toEqual([
-      'apps', 'cluster_state', 'corral_migration', 'corral_migration_lock', 'events', 'executors', 'instances', 'operations', 'tasks',
+      'apps', 'cluster_state', 'controllers', 'corral_migration', 'corral_migration_lock', 'events', 'executors', 'instance_token_keys', 'instances',
+      'leader_lease', 'local_service_instances', 'local_services', 'operations', 'store_probe', 'tasks',
     ]);
     const again = await openStore(url, { logger: silentLogger });
     expect((await again.getTask('batch', 't1'))?.created).toBe(T0);

@@ -57,7 +57,8 @@ describe('SQLite single-controller lock', () => {
     const startedAt = performance.now();
     const second = await startHolder(file);
     expect(second.firstLine).toBe(
-      `FAILED STORE_LOCKED Another corral controller is already using ${file}; stop it or use a different --data-dir`,
+      `FAILED STORE_LOCKED Another corral controller is already using ${file}; stop it or use a different --data-dir `
+      + '(a SQLite store serves one controller: run several on a PostgreSQL store, docs/ha.md)',
     );
     expect((await exited(second.child)).code).toBe(3);
     // Fails at open, not after a busy wait (process start-up included).

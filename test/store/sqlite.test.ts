@@ -5,8 +5,10 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/controller/store/open-store.ts';
+import { openSqliteDatabase } from '../../src/controller/store/sqlite/sqlite-database.ts';
 import { silentLogger } from '../../src/common/logger.ts';
 import { STORE_MIGRATIONS } from '../../src/controller/store/migrations/migration-provider.ts';
+import { oldEventRowsConformance } from './old-event-rows.ts';
 import { storeConformance } from './store-conformance.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'corral-store-'));
@@ -17,6 +19,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 storeConformance('sqlite', () => openStore(`sqlite:${path.join(dir, `db-${n++}`, 'controller.db')}`, { logger: silentLogger }));
 
 describe('SQLite migrations', () => {
+  oldEventRowsConformance(() => `sqlite:${path.join(dir, `old-events-${n++}`, 'controller.db')}`);
+
   it('refuses a database migrated by a newer corral, naming the unknown migration', async () => {
     const file = path.join(dir, 'future', 'controller.db');
     const store = await openStore(`sqlite:${file}`, { logger: silentLogger });
@@ -40,5 +44,22 @@ describe('SQLite migrations', () => {
     const rows = raw.prepare('SELECT name FROM corral_migration ORDER BY name').all();
     raw.close();
     expect(rows.map((row) => row.name)).toEqual(Object.keys(STORE_MIGRATIONS).sort());
+  });
+});
+
+describe('SQLite durability', () => {
+  it('fsyncs every commit by default (synchronous=FULL) and only at checkpoints with durability PROCESS', () => {
+    const synchronous = (durability?: 'FULL' | 'PROCESS') => {
+      const db = openSqliteDatabase({ kind: 'file', path: path.join(dir, `sync-${durability ?? 'default'}`, 'controller.db') }, { durability });
+      try {
+        return db.prepare('PRAGMA synchronous').all([]) as { synchronous: number }[];
+      } finally {
+        db.close();
+      }
+    };
+    // SQLite: 1 = NORMAL, 2 = FULL.
+    expect(synchronous()).toEqual([{ synchronous: 2 }]);
+    expect(synchronous('FULL')).toEqual([{ synchronous: 2 }]);
+    expect(synchronous('PROCESS')).toEqual([{ synchronous: 1 }]);
   });
 });

@@ -1,4 +1,5 @@
 /** Conformance part: tasks (keys, atomic batches, filters, pruning). */
+import { PRUNE_BATCH } from '../../src/controller/store/store-rows.ts';
 import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/api/task-types.ts';
 import { RecordNotFoundError, StoreQueryError } from '../../src/controller/store/store-errors.ts';
@@ -99,7 +100,9 @@ export function tasksConformance(current: () => Store): void {
       expect(keys(await store.listTasks({ states: ['RUNNING'] }))).toEqual(['a/c1', 'a/parent']);
       expect(keys(await store.listTasks({ states: ['RUNNING', 'STOPPED'] }))).toEqual(['b/solo', 'a/c1', 'a/parent']);
       expect(keys(await store.listTasks({ states: [] }))).toHaveLength(4);
-      expect(keys(await store.listTasks({ executorId: 'ex-1' }))).toEqual(['b/solo', 'a/c1']);
+      // The executor filter finds the executor's unfinished tasks (store.ts TaskQuery): a finished one is kept without it.
+      expect(keys(await store.listTasks({ executorId: 'ex-1' }))).toEqual(['a/c1']);
+      expect((await store.getTask('b', 'solo'))?.executorId).toBe('ex-1');
       expect(keys(await store.listTasks({ parentTaskId: 'parent' }))).toEqual(['a/c1', 'a/c2']);
       expect(keys(await store.listTasks({ sourceAppName: 'b' }))).toEqual(['b/solo']);
       expect(keys(await store.listTasks({ sourceAppName: 'a', executorId: 'ex-1', states: ['RUNNING'] }))).toEqual(['a/c1']);
@@ -133,6 +136,15 @@ export function tasksConformance(current: () => Store): void {
         ['batch/completed-old', 'batch/failed-old', 'batch/running-old', 'batch/stopped-at-cut', 'batch/stopped-new'],
       );
       await expect(store.pruneTasks(Number.NaN)).rejects.toThrow(StoreQueryError);
+    });
+
+    it('prunes more than one batch (the sweep deletes in batches and yields between them)', async () => {
+      const store = current();
+      const count = PRUNE_BATCH * 2 + 7;
+      await store.insertTasks(Array.from({ length: count }, (_, i) => taskRecord({ taskId: `old-${i}`, state: 'STOPPED', updated: T0 - 1 - (i % 3) })));
+      await store.insertTasks([taskRecord({ taskId: 'kept', state: 'STOPPED', updated: T0 })]);
+      expect(await store.pruneTasks(T0)).toBe(count);
+      expect(keys(await store.listTasks({}))).toEqual(['batch/kept']);
     });
   });
 }

@@ -9,6 +9,7 @@ import { STORE_MIGRATIONS } from '../../src/controller/store/migrations/migratio
 import { StoreQueryError } from '../../src/controller/store/store-errors.ts';
 import type { Store } from '../../src/controller/store/store.ts';
 import { appsConformance } from './store-conformance-apps.ts';
+import { localServicesConformance } from './store-conformance-local-services.ts';
 import { tasksConformance } from './store-conformance-tasks.ts';
 import { clusterEvent, executorRecord, T0 } from './store-records.ts';
 
@@ -53,6 +54,30 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         const store = current();
         await store.close();
         await store.close();
+      });
+    });
+
+    describe('probe', () => {
+      it('is a write that leaves every record as it was', async () => {
+        const store = current();
+        await store.setClusterState({ state: 'MAINTENANCE', updated: T0 });
+        await store.probe();
+        await store.probe();
+        expect(await store.getClusterState()).toEqual({ state: 'MAINTENANCE', updated: T0 });
+      });
+    });
+
+    describe('instance-token keys', () => {
+      it('lists keys oldest first, adds and deletes them by id', async () => {
+        const store = current();
+        expect(await store.listInstanceTokenKeys()).toEqual([]);
+        await store.addInstanceTokenKey({ kid: 'k2', secret: 's2', created: T0 + 10 });
+        await store.addInstanceTokenKey({ kid: 'k1', secret: 's1', created: T0 });
+        await store.addInstanceTokenKey({ kid: 'k3', secret: 's3', created: T0 + 20 });
+        expect((await store.listInstanceTokenKeys()).map((k) => k.kid)).toEqual(['k1', 'k2', 'k3']);
+        await store.deleteInstanceTokenKeys(['k1', 'k3', 'unknown']);
+        await store.deleteInstanceTokenKeys([]);
+        expect(await store.listInstanceTokenKeys()).toEqual([{ kid: 'k2', secret: 's2', created: T0 + 10 }]);
       });
     });
 
@@ -109,6 +134,10 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         expect(await ids({ types: [] })).toEqual(['e4', 'e3', 'e2', 'e1']);
         expect(await ids({ types: ['APP_STATE_CHANGE', 'TASK_STATE_CHANGE'], after: T0 + 1, limit: 1 })).toEqual(['e3']);
         await expect(store.listEvents({ limit: -1 })).rejects.toThrow(StoreQueryError);
+        expect(await store.countEventsByType({})).toEqual({ APP_STATE_CHANGE: 2, TASK_STATE_CHANGE: 1, EXECUTOR_LOST: 1 });
+        expect(await store.countEventsByType({ after: T0 + 1, types: ['APP_STATE_CHANGE', 'EXECUTOR_LOST', 'NO_SUCH_TYPE'] })).toEqual({ APP_STATE_CHANGE: 1, EXECUTOR_LOST: 1 });
+        expect(await store.countEventsByType({ types: ['NO_SUCH_TYPE'] })).toEqual({});
+        expect(await store.countEventsByType({ after: T0 + 4 })).toEqual({});
       });
 
       it('ignores a re-appended event id and prunes by time', async () => {
@@ -119,6 +148,18 @@ export function storeConformance(name: string, factory: StoreFactory): void {
         expect(await store.pruneEvents(T0 + 10)).toBe(1);
         expect(await store.pruneEvents(T0 + 10)).toBe(0);
         expect((await store.listEvents({})).map((e) => e.id)).toEqual(['y']);
+      });
+
+      it('reads back events with UUID ids exactly as the bus made them, and skips a re-appended one', async () => {
+        const store = current();
+        const event = clusterEvent({
+          id: '0f8c3b7e-5a41-4d2b-9a63-1c2d3e4f5a6b', time: T0 + 5, type: 'INSTANCE_STATE_CHANGE',
+          metadata: { APP_ID: 'orders-3', INSTANCE_ID: 'AI-55d5876f-94ac-4c5d-a580-9c3b296add46', CREATED: T0, CURRENT_STATE: 'HEALTHY', ERROR: 'ünïcode\u0001' },
+        });
+        await store.appendEvents([event]);
+        await store.appendEvents([{ ...event, time: T0 + 6 }]);
+        const read = await store.listEvents({});
+        expect(read.map((e) => JSON.stringify(e))).toEqual([JSON.stringify(event)]);
       });
 
       it('appends a large batch (several statements) completely', async () => {
@@ -133,5 +174,6 @@ export function storeConformance(name: string, factory: StoreFactory): void {
 
     tasksConformance(current);
     appsConformance(current);
+    localServicesConformance(current);
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentTypeFor, downloadName, lastPathComponent } from '../../src/controller/logs/log-files.ts';
 
-describe('log file names (API.md §5)', () => {
+describe('log file names (docs/api.md §5)', () => {
   it('keeps only the last path component', () => {
     expect(lastPathComponent('output.log')).toBe('output.log');
     expect(lastPathComponent('../../etc/passwd')).toBe('passwd');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchNodeFilter, type FilterNode } from '../../src/controller/scheduler/node-filter.ts';
 
-// Seed 002's inventory.
+// The Drydock document's inventory (docs/sources.md#drydock).
 const inventory: FilterNode[] = [
   { id: 'a', name: 'a', labels: { type: 'physical', color: 'blue' } },
   { id: 'b', name: 'b', labels: { type: 'virtual', color: 'yellow' } },
@@ -10,7 +10,7 @@ const inventory: FilterNode[] = [
 
 const names = (nodes: FilterNode[]) => nodes.map((n) => n.name);
 
-describe('node filters (seed 002)', () => {
+describe('node filters (Drydock, docs/sources.md#drydock)', () => {
   it('gives a and c for the worked example', () => {
     const result = matchNodeFilter({
       filterSetType: 'union',

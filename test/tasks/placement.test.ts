@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutorRecord, ExecutorState } from '../../src/api/cluster-types.ts';
 import type { ExecutableType, PlacementPolicy } from '../../src/api/spec-types.ts';
-import type { LiveExecutor } from '../../src/controller/context.ts';
+import type { LiveExecutor } from '../../src/controller/executors/live-executor.ts';
 import { ResourceLedger } from '../../src/controller/scheduler/resource-ledger.ts';
 import {
   capacityCheck, effectivePolicy, place, type PlacementDeps, type PlacementRequest,

@@ -1,5 +1,5 @@
 /**
- * Rejections of task operations (API.md §3, §1.4): the exact answers, and no record left
+ * Rejections of task operations (docs/api.md §3, §1.4): the exact answers, and no record left
  * behind. The executor is a scripted one (test/helpers/fake-executor.ts) because these tests
  * only need its resources and its reports; everything on the controller side is real.
  */
@@ -104,7 +104,7 @@ describe('bad task input', () => {
     const valid = await admin().post('/apis/v1/tasks/validate/spec', processSpec('v1', '/bin/true'));
     expect(valid.body).toEqual({ status: 'SUCCESS', message: 'success' });
     await assertNoRecord('TEST_APP', 'v1');
-    const invalid = await admin().post('/apis/v1/tasks/validate/spec', processSpec('v2', '/bin/true', [], { resources: [{ type: 'CPU', count: 99 }, { type: 'MEMORY', sizeInMB: 1 }] }));
+    const invalid = await admin().post('/apis/v1/tasks/validate/spec', processSpec('v2', '/bin/true', [], { resources: [{ type: 'CPU', count: 99 }, { type: 'MEMORY', sizeInMB: 16 }] }));
     expect(invalid.status).toBe(400);
     expect(invalid.body.data.validationErrors[0]).toBe('Cluster does not have enough CPU. Required: 99 Available: 3');
     const readOnly = await controller.api({ user: 'guest', password: 'guest' }).post('/apis/v1/tasks/operations', createBody(processSpec('ro', '/bin/true')));

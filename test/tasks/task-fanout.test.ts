@@ -1,5 +1,5 @@
 /**
- * Node-filter fan-out (seed 002) over three real executors named and labelled like seed 002's
+ * Node-filter fan-out (docs/sources.md#drydock) over three real executors named and labelled like the Drydock document's
  * inventory: the worked example selects a and c; subtasks run at most `parallelism` at a time;
  * the parent aggregates a Drydock result; KILL and abort of the parent reach every subtask.
  */
@@ -39,7 +39,7 @@ function placedAt(task: { events?: { type: string; time: number }[] }): number {
 }
 
 describe('node-filter fan-out', () => {
-  it('dry-runs seed 002\'s worked example to nodes a and c', async () => {
+  it('dry-runs the Drydock document\'s worked example to nodes a and c', async () => {
     const res = await admin().post('/apis/v1/cluster/nodefilter', SEED_FILTER);
     expect(res.body.data.map((n: { name: string }) => n.name).sort()).toEqual(['a', 'c']);
     expect(res.body.data.map((n: { hostname: string }) => n.hostname).sort()).toEqual(['node-a', 'node-c']);

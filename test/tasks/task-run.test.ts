@@ -1,6 +1,6 @@
 /**
  * Tasks end to end on a real controller and a real `corral executor` process running real
- * processes: results, failures, kill with no survivors, logs through the API, the seed 000
+ * processes: results, failures, kill with no survivors, logs through the API, Drove's task-operation
  * payloads, maxRunDuration, placement timeout, abort.
  */
 import { readFileSync } from 'node:fs';
@@ -113,7 +113,7 @@ describe('process tasks on a real executor', () => {
     expect(bad.status).toBe(400);
   });
 
-  it('accepts the seed 000 payloads verbatim (with a PROCESS executable)', async () => {
+  it('accepts Drove\'s task-operation payloads verbatim (with a PROCESS executable)', async () => {
     const headers = { 'Content-Type': 'application/json', Authorization: 'Basic YWRtaW46YWRtaW4=' };
     const spec = processSpec('T0012', '/bin/sleep', ['100']);
     const created = await fetch(`${controller.url}/apis/v1/tasks/operations`, {

@@ -8,9 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerMessage, StartTaskMessage, StartTasksMessage } from '../../src/api/channel-protocol.ts';
-import type { ControllerContext, LiveExecutor } from '../../src/controller/context.ts';
+import type { ControllerContext } from '../../src/controller/context.ts';
+import type { LiveExecutor } from '../../src/controller/executors/live-executor.ts';
 import { createTaskModule } from '../../src/controller/tasks/task-module.ts';
-import { StartTaskSender } from '../../src/controller/tasks/task-start-sender.ts';
+import { TaskStartSender } from '../../src/controller/tasks/task-start-sender.ts';
 import { stopAllTestProcesses } from '../helpers/child-processes.ts';
 import { connectFakeExecutor, type FakeExecutor } from '../helpers/fake-executor.ts';
 import { startTestController, type TestController } from '../helpers/test-controller.ts';
@@ -37,7 +38,7 @@ function stubContext(executors: Record<string, { features: string[]; connected: 
   } as unknown as ControllerContext;
 }
 
-describe('StartTaskSender', () => {
+describe('TaskStartSender', () => {
   it('packs the starts of one turn per executor, keeps their order, and reports the connection they went out on', async () => {
     const sent: [string, ControllerMessage][] = [];
     const ctx = stubContext({
@@ -46,7 +47,7 @@ describe('StartTaskSender', () => {
       older: { features: [], connected: true },
       away: { features: ['startTasks'], connected: false },
     }, sent);
-    const sender = new StartTaskSender(ctx, (id) => (id === 'batched' ? 7 : 1));
+    const sender = new TaskStartSender(ctx, (id) => (id === 'batched' ? 7 : 1));
     const confirmed: string[] = [];
     const note = (id: string) => (connection: number) => confirmed.push(`${id}@${connection}`);
     for (const id of ['a', 'b', 'c']) sender.send('batched', start(id), note(id));

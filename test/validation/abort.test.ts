@@ -1,5 +1,5 @@
 /**
- * Abort requests (corral, seed 004): ids (empty = every active one), mode GRACEFUL|FORCE
+ * Abort requests (corral, docs/sources.md#contrail): ids (empty = every active one), mode GRACEFUL|FORCE
  * case-insensitive with GRACEFUL as default, optional deadline duration.
  */
 import { describe, expect, it } from 'vitest';

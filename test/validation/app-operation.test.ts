@@ -1,8 +1,9 @@
 /**
- * Application operations (API.md §2.2, §2.3): per-type fields, defaults and limits.
+ * Application operations (docs/api.md §2.2, §2.3): per-type fields, defaults and limits.
  */
 import { describe, expect, it } from 'vitest';
 import { parseAppOperation } from '../../src/api/validation/index.ts';
+import { MAX_INSTANCES } from '../../src/api/validation/instance-limits.ts';
 import { appCreate, commandErrors, jsonErrors, OP_SPEC } from './fixtures.ts';
 
 const op = (type: string, fields: Record<string, unknown> = {}) => ({ type, appId: 'orders-3', opSpec: { ...OP_SPEC }, ...fields });
@@ -56,15 +57,16 @@ describe('CREATE', () => {
 
 describe('START_INSTANCES and SCALE', () => {
   it('accepts the limits and defaults the counts to 0', () => {
-    expect(parseAppOperation(op('START_INSTANCES', { instances: 1024 }))).toMatchObject({ instances: 1024 });
+    // One limit for deploy and scale (src/api/validation/instance-limits.ts), where Drove caps START_INSTANCES at 1024.
+    expect(parseAppOperation(op('START_INSTANCES', { instances: MAX_INSTANCES }))).toMatchObject({ instances: MAX_INSTANCES });
     expect(parseAppOperation(op('START_INSTANCES'))).toMatchObject({ instances: 0 });
     expect(parseAppOperation(op('SCALE', { requiredInstances: 2048 }))).toMatchObject({ requiredInstances: 2048 });
     expect(parseAppOperation(op('SCALE'))).toMatchObject({ requiredInstances: 0 });
   });
 
   it('rejects counts over the limits', () => {
-    expect(commandErrors(() => parseAppOperation(op('START_INSTANCES', { instances: 1025 })))).toEqual([
-      'instances must be less than or equal to 1024',
+    expect(commandErrors(() => parseAppOperation(op('START_INSTANCES', { instances: MAX_INSTANCES + 1 })))).toEqual([
+      `instances must be less than or equal to ${MAX_INSTANCES}`,
     ]);
     expect(commandErrors(() => parseAppOperation(op('SCALE', { requiredInstances: 2049 })))).toEqual([
       'requiredInstances must be less than or equal to 2048',

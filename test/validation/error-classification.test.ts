@@ -1,5 +1,5 @@
 /**
- * API.md §1.2 / §1.4 request rules: unknown properties ignored, absent ≡ null, enum values
+ * docs/api.md §1.2 / §1.4 request rules: unknown properties ignored, absent ≡ null, enum values
  * case-insensitive, discriminators exact, JSON vs command failures, every problem collected,
  * JSON problems winning over command ones.
  */

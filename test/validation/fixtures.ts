@@ -9,7 +9,7 @@ export type Body = Record<string, unknown>;
 
 export const OP_SPEC = { timeout: '5m', parallelism: 1, failureStrategy: 'STOP' };
 
-/** API.md §6.1's example ApplicationSpec, verbatim. */
+/** docs/api.md §6.1's example ApplicationSpec, verbatim. */
 export function appSpec(): Body {
   return {
     name: 'orders', version: '3', type: 'SERVICE',
@@ -39,7 +39,7 @@ export function appSpec(): Body {
   };
 }
 
-/** API.md §6.2's example TaskSpec, verbatim. */
+/** docs/api.md §6.2's example TaskSpec, verbatim. */
 export function taskSpec(): Body {
   return {
     sourceAppName: 'orders', taskId: 'rollup-42',

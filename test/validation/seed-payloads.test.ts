@@ -1,7 +1,7 @@
 /**
- * The payloads of the seed documents (000 Task Operations, 001 Application Operations) exactly as
+ * The payloads of Drove's Task Operations and Application Operations documents (docs/sources.md#drove-tasks, #drove-apps) exactly as
  * published — the `//(1)!` annotation markers removed — parse into the expected operations.
- * The seeds elide `spec` as `{...}`; it is filled with a DOCKER and a PROCESS spec.
+ * The documents elide `spec` as `{...}`; it is filled with a DOCKER and a PROCESS spec.
  */
 import { describe, expect, it } from 'vitest';
 import { parseAppOperation, parseTaskOperation } from '../../src/api/validation/index.ts';
@@ -15,7 +15,7 @@ function wire(text: string, spec?: unknown): unknown {
   return JSON.parse(spec === undefined ? text : text.replace('{...}', JSON.stringify(spec)));
 }
 
-describe('seed 000 — task operations', () => {
+describe('Drove task operations', () => {
   it('parses the curl KILL sample', () => {
     const body = wire(`{
 "type": "KILL",
@@ -60,7 +60,7 @@ describe('seed 000 — task operations', () => {
   });
 });
 
-describe('seed 001 — application operations', () => {
+describe('Drove application operations', () => {
   it('parses the curl START_INSTANCES sample', () => {
     const body = wire(`{
     "type": "START_INSTANCES",
@@ -165,7 +165,7 @@ describe('seed 001 — application operations', () => {
     for (const [text, expected] of samples) expect(parseAppOperation(wire(text))).toEqual(expected);
   });
 
-  it('parses RECOVER without an opSpec (API.md §2.3.8)', () => {
+  it('parses RECOVER without an opSpec (docs/api.md §2.3.8)', () => {
     expect(parseAppOperation({ type: 'RECOVER', appId: 'orders-3' })).toEqual({ type: 'RECOVER', appId: 'orders-3' });
   });
 });

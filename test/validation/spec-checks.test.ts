@@ -1,5 +1,5 @@
 /**
- * Controller-level spec checks (API.md §6.16, §6.9, §6.12, §6.13): verbatim messages, run after
+ * Controller-level spec checks (docs/api.md §6.16, §6.9, §6.12, §6.13): verbatim messages, run after
  * the field constraints when limits are passed to the parse functions.
  */
 import { describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ describe('checkAppSpec', () => {
   });
 
   it('requires CPU and MEMORY', () => {
-    expect(checkAppSpec(app({ resources: [{ type: 'MEMORY', sizeInMB: 1 }] }), OPEN)).toEqual(['Cpu requirements are mandatory']);
+    expect(checkAppSpec(app({ resources: [{ type: 'MEMORY', sizeInMB: 16 }] }), OPEN)).toEqual(['Cpu requirements are mandatory']);
     expect(checkAppSpec(app({ resources: [{ type: 'CPU', count: 1 }] }), OPEN)).toEqual(['Memory requirements are mandatory']);
   });
 
@@ -52,7 +52,7 @@ describe('checkAppSpec', () => {
       'Passing command line to containers is disabled on this cluster',
       'Device access is disabled. To enable, set enableRawDeviceAccess: true in controller options.',
       'Local service placement is not allowed for apps',
-      'RULE_BASED placement policy is not supported yet',
+      'RULE_BASED ruleType MVEL is not supported: corral evaluates HOPE rules only (ruleType: HOPE)',
     ]);
     expect(checkAppSpec(app({ devices: [{ type: 'DIRECT', pathOnHost: '/dev/fuse' }] }), OPEN)).toEqual([]);
   });
@@ -71,11 +71,15 @@ describe('checkTaskSpec', () => {
     expect(checkTaskSpec(parseTaskSpec(taskSpec()), STRICT)).toEqual([]);
   });
 
-  it('rejects LOCAL and RULE_BASED placement, whitelisted volumes and devices', () => {
+  it('rejects LOCAL placement, RULE_BASED rules that do not compile or read nothing, whitelisted volumes and devices', () => {
     expect(checkTaskSpec(task({ placementPolicy: { type: 'LOCAL', hostLevel: true } }), OPEN)).toEqual(['Local service placement is not allowed for tasks']);
     expect(checkTaskSpec(task({ placementPolicy: { type: 'RULE_BASED', rule: 'r', ruleType: 'HOPE' } }), OPEN)).toEqual([
-      'RULE_BASED placement policy is not supported yet',
+      'Rule compilation error: Error parsing expression: Line 1, col 2: expected ".", "_", or an alpha-numeric character',
     ]);
+    expect(checkTaskSpec(task({ placementPolicy: { type: 'RULE_BASED', rule: '"/zone" == "z1"', ruleType: 'HOPE' } }), OPEN)).toEqual([
+      'Rule reads /zone, which placement never provides: a rule sees /executorNodeId, /allocatedExecutorNodeMetadata, /allExecutorMetadata, /applicationEnvironment',
+    ]);
+    expect(checkTaskSpec(task({ placementPolicy: { type: 'RULE_BASED', rule: '"/allocatedExecutorNodeMetadata/zone" == "z1"', ruleType: 'HOPE' } }), OPEN)).toEqual([]);
     expect(checkTaskSpec(task({ volumes: [{ pathInContainer: '/a', pathOnHost: '/mnt/allowed2', mode: 'READ_ONLY' }] }), STRICT)).toEqual([
       'Volume mount requested on non whitelisted host directory: /mnt/allowed2',
     ]);
@@ -83,6 +87,24 @@ describe('checkTaskSpec', () => {
       'Passing command line to containers is disabled on this cluster',
       'Device access is disabled. To enable, set enableRawDeviceAccess: true in controller options.',
     ]);
+  });
+});
+
+describe('EXECUTOR_LOCAL_FILE configs and allowedMountDirs (docs/security.md)', () => {
+  const hostFile = (filePathOnHost: string) => ({ type: 'EXECUTOR_LOCAL_FILE', localFilename: '/etc/app.yml', filePathOnHost });
+
+  it('refuses a host file outside the whitelisted directories, for apps and tasks alike', () => {
+    const configs = [hostFile('/mnt/allowed/app.yml'), hostFile('/var/lib/corral/controller.db'), hostFile('/mnt/allowed/../../etc/shadow')];
+    const expected = [
+      'Config file requested from non whitelisted host directory: /var/lib/corral/controller.db',
+      'Config file requested from non whitelisted host directory: /mnt/allowed/../../etc/shadow',
+    ];
+    expect(checkTaskSpec(task({ configs }), { ...OPEN, allowedMountDirs: ['/mnt/allowed'] })).toEqual(expected);
+    expect(checkAppSpec(app({ configs, volumes: [] }), { ...OPEN, allowedMountDirs: ['/mnt/allowed'] })).toEqual(expected);
+  });
+
+  it('allows any host file when no directories are whitelisted', () => {
+    expect(checkTaskSpec(task({ configs: [hostFile('/etc/hostname')] }), OPEN)).toEqual([]);
   });
 });
 
@@ -133,7 +155,7 @@ describe('parse functions with limits', () => {
       readiness: { mode: { type: 'HTTP', portName: 'admin', path: '/', verb: 'GET', successCodes: [200] }, timeout: '1s', interval: '1s', attempts: 1 } };
     expect(commandErrors(() => parseAppOperation(appCreate(spec)))).toEqual(['Invalid port name for health check: admin. Available ports: [http]']);
     expect(commandErrors(() => parseTaskSpec({ ...taskSpec(), placementPolicy: { type: 'RULE_BASED', rule: 'r', ruleType: 'MVEL' } }))).toEqual([
-      'RULE_BASED placement policy is not supported yet',
+      'RULE_BASED ruleType MVEL is not supported: corral evaluates HOPE rules only (ruleType: HOPE)',
     ]);
     expect(commandErrors(() => parseTaskSpec({ ...taskSpec(), resources: [{ type: 'CPU', count: 1 }] }))).toEqual(['Memory requirements are mandatory']);
   });

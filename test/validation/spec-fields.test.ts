@@ -1,5 +1,5 @@
 /**
- * Field constraints of the spec reference (API.md §6.3–§6.15), one positive and one negative case
+ * Field constraints of the spec reference (docs/api.md §6.3–§6.15), one positive and one negative case
  * per rule. Bare specs are used so paths start at the spec root, parsed with `limits: null` so
  * controller-level checks (spec-checks.test.ts) stay out of the way.
  */
@@ -67,11 +67,18 @@ describe('volumes, resources, user', () => {
   });
 
   it('requires positive CPU count and memory size; unknown resource type is a JSON failure', () => {
-    expect(task({ resources: [{ type: 'CPU', count: 4 }, { type: 'MEMORY', sizeInMB: 1 }] }).resources).toHaveLength(2);
+    expect(task({ resources: [{ type: 'CPU', count: 4 }, { type: 'MEMORY', sizeInMB: 16 }] }).resources).toHaveLength(2);
     expect(commandErrors(() => task({ resources: [{ type: 'CPU', count: 0 }, { type: 'MEMORY' }] }))).toEqual([
       'resources[0].count must be greater than or equal to 1', 'resources[1].sizeInMB must not be null',
     ]);
     expect(jsonErrors(() => task({ resources: [{ type: 'GPU', count: 1 }] }))[0]).toMatch(/^resources\[0\]\.type "GPU" is not a known type/);
+  });
+
+  it('refuses memory below the 6 MB every workload needs to start under its hard limit', () => {
+    expect(commandErrors(() => task({ resources: [{ type: 'CPU', count: 1 }, { type: 'MEMORY', sizeInMB: 5 }] }))).toEqual([
+      'resources[1].sizeInMB must be greater than or equal to 6',
+    ]);
+    expect(task({ resources: [{ type: 'CPU', count: 1 }, { type: 'MEMORY', sizeInMB: 6 }] }).resources).toHaveLength(2);
   });
 
   it('requires userSpec.user', () => {
@@ -184,6 +191,11 @@ describe('logging, exposure, devices, args', () => {
       'logging.maxFiles must be greater than or equal to 1', 'logging.maxSize must not be empty',
     ]);
     expect(commandErrors(() => task({ logging: { type: 'RSYSLOG' } }))).toEqual(['logging.server must not be empty']);
+    // A size the executor's rotation cannot use is refused at submit, not at the first start.
+    expect(commandErrors(() => task({ logging: { type: 'LOCAL', maxSize: 'ten megs', maxFiles: 3 } }))).toEqual([
+      'logging.maxSize "ten megs" is not a size (use a number with an optional k, m or g unit, e.g. "10m")',
+    ]);
+    expect(commandErrors(() => task({ logging: { type: 'LOCAL', maxSize: '0k', maxFiles: 3 } }))).toEqual(['logging.maxSize "0k" must be greater than zero']);
   });
 
   it('parses exposure with mode default ALL and requires vhost', () => {

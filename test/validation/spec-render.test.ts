@@ -1,5 +1,5 @@
 /**
- * Rendering parsed specs back to wire JSON (API.md §1.8.2 output form, §2.8.3 masking, §3.7
+ * Rendering parsed specs back to wire JSON (docs/api.md §1.8.2 output form, §2.8.3 masking, §3.7
  * TaskInfo executable/loggingSpec) and parse → render → parse round trips.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Task operations (API.md §3.1) and corral's TaskSpec extras: node filters (seed 002, camelCase)
+ * Task operations (docs/api.md §3.1) and corral's TaskSpec extras: node filters (docs/sources.md#drydock, camelCase)
  * and maxRunDuration.
  */
 import { describe, expect, it } from 'vitest';
@@ -64,7 +64,7 @@ describe('nodeFilter', () => {
     ],
   };
 
-  it('parses seed 002\'s example in camelCase with case-insensitive values', () => {
+  it('parses the Drydock document\'s example in camelCase with case-insensitive values', () => {
     expect(parseTaskSpec({ ...taskSpec(), nodeFilter: filter }).nodeFilter).toEqual({
       filterSetType: 'union',
       filterSet: [

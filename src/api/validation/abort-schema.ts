@@ -1,5 +1,5 @@
 /**
- * Abort requests (corral; seed 004's abort-job API). A list of ids — empty or absent means every
+ * Abort requests (corral; Contrail's abort-job API, docs/sources.md#contrail). A list of ids — empty or absent means every
  * active operation (or task) — with `mode` GRACEFUL (finish the step in flight, then stop) or
  * FORCE (kill now), case-insensitive, default GRACEFUL. A GRACEFUL abort may carry a `deadline`
  * after which it becomes FORCE.

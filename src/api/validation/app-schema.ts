@@ -1,5 +1,5 @@
 /**
- * ApplicationSpec (API.md §6.1) and the application operations of API.md §2.3, discriminated by
+ * ApplicationSpec (docs/api.md §6.1) and the application operations of docs/api.md §2.3, discriminated by
  * their wire `type` (`SCALE`, not the internal `SCALE_INSTANCES`).
  */
 import { z } from 'zod';
@@ -13,11 +13,9 @@ import {
 import { executableSchema } from './executable-schema.ts';
 import { dedupe, enumOf, flag, identifier, intIn, stringMap, text } from './field-schema.ts';
 import { opSpecSchema } from './op-spec-schema.ts';
+import { MAX_INSTANCES } from './instance-limits.ts';
 import { placementPolicySchema } from './placement-schema.ts';
 
-/** Expected-instance limits (CREATE `instances`, SCALE `requiredInstances`; START_INSTANCES adds at most 1024). */
-export const MAX_INSTANCES = 2048;
-export const MAX_START_INSTANCES = 1024;
 
 export const appSpecSchema = z.object({
   name: identifier(),
@@ -41,7 +39,7 @@ export const appSpecSchema = z.object({
   userSpec: userSchema.optional(),
 }) satisfies z.ZodType<ApplicationSpec>;
 
-/** A parsed application operation (API.md §2.3), each with its defaults applied. */
+/** A parsed application operation (docs/api.md §2.3), each with its defaults applied. */
 export type AppOperation =
   | { type: 'CREATE'; spec: ApplicationSpec; instances: number; opSpec: ClusterOpSpec }
   | { type: 'START_INSTANCES'; appId: string; instances: number; opSpec: ClusterOpSpec }
@@ -56,7 +54,7 @@ export type AppOperationType = AppOperation['type'];
 
 export const appOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('CREATE'), spec: appSpecSchema, instances: intIn(0, MAX_INSTANCES).default(0), opSpec: opSpecSchema }),
-  z.object({ type: z.literal('START_INSTANCES'), appId: text(), instances: intIn(0, MAX_START_INSTANCES).default(0), opSpec: opSpecSchema }),
+  z.object({ type: z.literal('START_INSTANCES'), appId: text(), instances: intIn(0, MAX_INSTANCES).default(0), opSpec: opSpecSchema }),
   z.object({ type: z.literal('SCALE'), appId: text(), requiredInstances: intIn(0, MAX_INSTANCES).default(0), opSpec: opSpecSchema }),
   z.object({ type: z.literal('SUSPEND'), appId: text(), opSpec: opSpecSchema }),
   z.object({

@@ -1,5 +1,5 @@
 /**
- * Health/readiness checks and pre-shutdown hooks (API.md §6.9, §6.10). HTTP mode defaults its
+ * Health/readiness checks and pre-shutdown hooks (docs/api.md §6.9, §6.10). HTTP mode defaults its
  * `protocol` to HTTP (corral; Drove fails at run time without it). Whether an HTTP check's
  * `portName` names an exposed port is a controller-level check (spec-checks.ts).
  */

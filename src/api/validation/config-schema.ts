@@ -1,5 +1,5 @@
 /**
- * Config files (API.md §6.6) and the HTTPCallSpec used by the two HTTP-fetch config types.
+ * Config files (docs/api.md §6.6) and the HTTPCallSpec used by the two HTTP-fetch config types.
  * INLINE `data` is Base64 (Jackson's `byte[]`): bad Base64 is a JSON failure, an empty value a
  * constraint failure. HTTPCallSpec defaults are applied here so consumers never guess them.
  */

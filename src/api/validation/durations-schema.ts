@@ -1,5 +1,5 @@
 /**
- * Duration fields (API.md §1.8.2). Values go through `parseDuration`; a JSON number or a string
+ * Duration fields (docs/api.md §1.8.2). Values go through `parseDuration`; a JSON number or a string
  * outside the Dropwizard grammar is a JSON validation failure naming the field, exactly as
  * Jackson fails on it in Drove. A missing required duration is `must not be null`.
  */
@@ -20,9 +20,16 @@ function toDuration(value: unknown, ctx: z.core.$RefinementCtx<unknown>): Durati
   return parsed;
 }
 
+/** How a duration field reads in the OpenAPI document (a transform has no JSON Schema of its own). */
+const DURATION_DESCRIPTION = {
+  type: 'string',
+  pattern: '^(\\d+)\\s*(\\S+)$',
+  description: 'Duration: a whole number and a unit, e.g. "5m", "30 seconds", "1 second" (docs/api.md §1.8.2).',
+};
+
 /** Required duration. Wrap in `.optional()` for optional ones. */
 export function durationField() {
-  return z.unknown().transform(toDuration);
+  return z.unknown().transform(toDuration).meta(DURATION_DESCRIPTION);
 }
 
 /** Required duration that must be greater than zero (e.g. a run-time limit). */

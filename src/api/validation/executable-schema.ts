@@ -1,5 +1,5 @@
 /**
- * ExecutableCoordinates (API.md §6.3): Drove's `DOCKER` (assumed when `type` is absent) and
+ * ExecutableCoordinates (docs/api.md §6.3): Drove's `DOCKER` (assumed when `type` is absent) and
  * corral's `PROCESS` (`command` an absolute path to a host binary; arguments come from the
  * spec's `args`).
  */
@@ -22,4 +22,4 @@ const processSchema = z.object({
 export const executableSchema = z.preprocess(
   withDefaultType('DOCKER'),
   z.discriminatedUnion('type', [dockerSchema, processSchema]),
-) satisfies z.ZodType<Executable>;
+).describe('A missing `type` means DOCKER; PROCESS is corral\'s addition.') satisfies z.ZodType<Executable>;

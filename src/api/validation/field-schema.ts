@@ -5,6 +5,7 @@
  * validation-run's translator; wrong JSON types as JSON errors.
  */
 import { z } from 'zod';
+import { MAX_IDENTIFIER_LENGTH } from '../../common/ids.ts';
 
 /** Pattern of names, versions and task identities, as Drove prints it in messages. */
 export const ID_PATTERN_TEXT = '[A-Za-z0-9_-]*';
@@ -20,9 +21,12 @@ export function text() {
   return z.string().min(1);
 }
 
-/** Required name/id (`@NotEmpty @Pattern("[A-Za-z0-9_-]*")`). */
+/**
+ * Required name/id (`@NotEmpty @Pattern("[A-Za-z0-9_-]*")`), at most MAX_IDENTIFIER_LENGTH long
+ * so that every id a client creates can be addressed in a URL afterwards.
+ */
 export function identifier() {
-  return z.string().min(1).regex(ID_PATTERN, { error: `must match "${ID_PATTERN_TEXT}"` });
+  return z.string().min(1).max(MAX_IDENTIFIER_LENGTH).regex(ID_PATTERN, { error: `must match "${ID_PATTERN_TEXT}"` });
 }
 
 /** Required absolute filesystem path. */
@@ -34,6 +38,8 @@ export function absolutePath() {
 }
 
 function caseInsensitiveEnum<const T extends readonly [string, ...string[]]>(values: T, normalise: (s: string) => string) {
+  // The transform has no JSON Schema of its own: the metadata describes it in the OpenAPI document.
+  const described = { type: 'string', enum: [...values], description: 'Matched case-insensitively.' };
   return z.unknown().transform((value, ctx): T[number] => {
     if (value === undefined) {
       ctx.addIssue({ code: 'custom', message: 'must not be null', params: COMMAND });
@@ -45,11 +51,11 @@ function caseInsensitiveEnum<const T extends readonly [string, ...string[]]>(val
       return z.NEVER;
     }
     return match;
-  });
+  }).meta(described);
 }
 
 /**
- * Enum value matched case-insensitively (`"read_only"` → `READ_ONLY`, API.md §1.2). An unknown
+ * Enum value matched case-insensitively (`"read_only"` → `READ_ONLY`, docs/api.md §1.2). An unknown
  * value is a JSON failure (as Jackson fails on it); a missing one `must not be null`.
  */
 export function enumOf<const T extends readonly [string, ...string[]]>(values: T) {

@@ -1,31 +1,39 @@
 /**
  * Request validation: untrusted JSON bodies → the parsed types of src/api, with Drove's error
- * behaviour (API.md §1.2, §1.4, §6). Every function throws `JsonValidationError` (wrong JSON type,
+ * behaviour (docs/api.md §1.2, §1.4, §6). Every function throws `JsonValidationError` (wrong JSON type,
  * unknown discriminator, bad duration/Base64, body not an object) or `CommandValidationError`
  * (missing/empty/out-of-range/pattern, controller checks), listing every problem found; JSON
  * problems win when both occur.
  *
  * Controller-level checks (§6.16) run after the field constraints pass, on app/task CREATE and
  * on the bare specs. They depend on the controller's options: pass `limits` (a ControllerConfig
- * will do); without it the checks that need no option (port names, CPU/MEMORY, LOCAL and
- * RULE_BASED placement, args length) still run, with no mount whitelist and devices/args allowed.
+ * will do); without it the checks that need no option (port names, CPU/MEMORY, LOCAL placement,
+ * RULE_BASED rules, args length) still run, with no mount whitelist and devices/args allowed.
  * Pass `null` to run the field constraints only.
  */
 import { CommandValidationError } from '../../common/errors.ts';
 import type { ApplicationSpec } from '../app-types.ts';
+import type { LocalServiceSpec } from '../localservice-types.ts';
 import type { NodeFilter, TaskSpec } from '../task-types.ts';
 import { operationAbortSchema, taskAbortSchema, type OperationAbortRequest, type TaskAbortRequest } from './abort-schema.ts';
 import { appOperationSchema, appSpecSchema, type AppOperation } from './app-schema.ts';
+import { localServiceOperationSchema, localServiceSpecSchema, type LocalServiceOperation } from './local-service-schema.ts';
 import { nodeFilterSchema } from './node-filter-schema.ts';
-import { checkAppSpec, checkTaskSpec, type SpecLimits } from './spec-checks.ts';
+import { ruleDryRunSchema, type RuleDryRun } from './rule-dryrun-schema.ts';
+import { taskSearchSchema, type TaskSearch } from './task-search-schema.ts';
+import { checkAppSpec, checkLocalServiceSpec, checkTaskSpec, type SpecLimits } from './spec-checks.ts';
 import { taskOperationSchema, taskSpecSchema, type TaskOperation } from './task-schema.ts';
 import { runSchema } from './validation-run.ts';
 
 export type { AppOperation, AppOperationType } from './app-schema.ts';
 export type { TaskOperation } from './task-schema.ts';
+export type { LocalServiceOperation, LocalServiceOperationWireType } from './local-service-schema.ts';
+export { MAX_INSTANCES_PER_HOST } from './local-service-schema.ts';
 export type { OperationAbortRequest, TaskAbortRequest } from './abort-schema.ts';
 export type { SpecLimits } from './spec-checks.ts';
-export { checkAppSpec, checkTaskSpec, isMountAllowed, RULE_BASED_UNSUPPORTED } from './spec-checks.ts';
+export type { RuleDryRun } from './rule-dryrun-schema.ts';
+export type { TaskSearch } from './task-search-schema.ts';
+export { checkAppSpec, checkLocalServiceSpec, checkTaskSpec, isMountAllowed } from './spec-checks.ts';
 export {
   DEFAULT_LOGGING, MASK, renderAppSpec, renderExecutable, renderLoggingSpec, renderOpSpec, renderTaskSpec,
 } from './spec-render.ts';
@@ -70,9 +78,31 @@ export function parseAppSpec(body: unknown, limits: SpecLimits | null = UNRESTRI
   return spec;
 }
 
+/** Parses a local-service operation body (`POST /localservices/operations`); spec checks are the caller's (they run after the state checks). */
+export function parseLocalServiceOperation(body: unknown): LocalServiceOperation {
+  return runSchema(localServiceOperationSchema, body, 'Local service operation');
+}
+
+/** Parses a bare LocalServiceSpec (`POST /localservices/validate/spec`). */
+export function parseLocalServiceSpec(body: unknown, limits: SpecLimits | null = UNRESTRICTED_LIMITS): LocalServiceSpec {
+  const spec = runSchema(localServiceSpecSchema, body, 'Local service spec');
+  checked(spec, limits, checkLocalServiceSpec);
+  return spec;
+}
+
 /** Parses a Drydock node filter (`POST /cluster/nodefilter`, TaskSpec `nodeFilter`). */
 export function parseNodeFilter(body: unknown): NodeFilter {
   return runSchema(nodeFilterSchema, body, 'Node filter');
+}
+
+/** Parses Drove's task search form (`POST /tasks/search`, form fields or a query string). */
+export function parseTaskSearch(fields: unknown): TaskSearch {
+  return runSchema(taskSearchSchema, fields ?? {}, 'Task search');
+}
+
+/** Parses a placement-rule dry run (`POST /applications/placementpolicy/rule/dryrun`). */
+export function parseRuleDryRun(body: unknown): RuleDryRun {
+  return runSchema(ruleDryRunSchema, body, 'Rule dry run');
 }
 
 /** Parses an operation abort request: `{operationIds?, mode?, deadline?}`; empty ids = all active. */

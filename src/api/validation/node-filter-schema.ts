@@ -1,5 +1,5 @@
 /**
- * Drydock node filters (seed 002) in corral's camelCase form: a `filterSet` of filters over node
+ * Drydock node filters (docs/sources.md#drydock) in corral's camelCase form: a `filterSet` of filters over node
  * names, tags, labels, racks and rack labels, each combined by its `filterType`, the results
  * combined by `filterSetType`. Values `union|intersection` are case-insensitive.
  */

@@ -1,5 +1,5 @@
 /**
- * ClusterOpSpec (API.md §2.2): `timeout` required duration, `parallelism` 1–512 (Drove's model
+ * ClusterOpSpec (docs/api.md §2.2): `timeout` required duration, `parallelism` 1–512 (Drove's model
  * validation range, wider than its docs' 1–32), `failureStrategy` STOP|ROLLBACK.
  */
 import { z } from 'zod';

@@ -1,18 +1,20 @@
 /**
- * Controller-level spec checks (API.md §6.16, §6.9, §6.12, §6.13): rules that need the
+ * Controller-level spec checks (docs/api.md §6.16, §6.9, §6.12, §6.13): rules that need the
  * controller's options or look across fields. They run after the field constraints pass and
  * return Drove's messages verbatim (empty list = the spec is acceptable). Not included: the
  * "already exists" check and the capacity check, which need cluster state.
  */
 import { posix } from 'node:path';
 import type { ApplicationSpec } from '../app-types.ts';
+import type { LocalServiceSpec } from '../localservice-types.ts';
 import type { ConfigSpec, Executable, MountedVolume, PlacementPolicy, ResourceRequirement } from '../spec-types.ts';
 import type { TaskSpec } from '../task-types.ts';
+import { placementRuleProblems } from '../hope/index.ts';
 import { walkPolicies } from './placement-schema.ts';
 
 /** The controller options the checks depend on (a ControllerConfig satisfies this shape). */
 export interface SpecLimits {
-  /** Host directory prefixes volumes may mount; empty = any directory. */
+  /** Host directory prefixes volumes may mount and EXECUTOR_LOCAL_FILE configs may read; empty = any directory. */
   allowedMountDirs: string[];
   enableRawDeviceAccess: boolean;
   disableCmdlArgs: boolean;
@@ -21,7 +23,6 @@ export interface SpecLimits {
 /** Limit on the space-joined `args` (Drove's controller check). */
 export const MAX_ARGS_LENGTH = 2048;
 
-export const RULE_BASED_UNSUPPORTED = 'RULE_BASED placement policy is not supported yet';
 export const DEVICE_ACCESS_DISABLED = 'Device access is disabled. To enable, set enableRawDeviceAccess: true in controller options.';
 export const CMDL_ARGS_DISABLED = 'Passing command line to containers is disabled on this cluster';
 
@@ -51,6 +52,16 @@ function volumeMessages(volumes: MountedVolume[] | undefined, limits: SpecLimits
   return (volumes ?? [])
     .filter((v) => !isMountAllowed(v.pathOnHost, limits.allowedMountDirs))
     .map((v) => `Volume mount requested on non whitelisted host directory: ${v.pathOnHost}`);
+}
+
+/**
+ * An EXECUTOR_LOCAL_FILE config copies a file of the executor's host into the workload: it
+ * reads the host as a volume does, so the same whitelist applies (docs/security.md).
+ */
+function hostFileMessages(configs: ConfigSpec[] | undefined, limits: SpecLimits): string[] {
+  return (configs ?? [])
+    .filter((c) => c.type === 'EXECUTOR_LOCAL_FILE' && !isMountAllowed(c.filePathOnHost, limits.allowedMountDirs))
+    .map((c) => `Config file requested from non whitelisted host directory: ${(c as { filePathOnHost: string }).filePathOnHost}`);
 }
 
 function argsMessages(args: string[] | undefined, limits: SpecLimits): string[] {
@@ -93,7 +104,7 @@ function placementMessages(policy: PlacementPolicy | undefined, owner: 'apps' | 
   const messages: string[] = [];
   for (const p of walkPolicies(policy)) {
     if (p.type === 'LOCAL') messages.push(`Local service placement is not allowed for ${owner}`);
-    if (p.type === 'RULE_BASED') messages.push(RULE_BASED_UNSUPPORTED);
+    if (p.type === 'RULE_BASED') messages.push(...placementRuleProblems(p.ruleType, p.rule));
   }
   return messages;
 }
@@ -112,6 +123,7 @@ export function checkAppSpec(spec: ApplicationSpec, limits: SpecLimits): string[
     messages.push(`Exposed port name ${spec.exposureSpec.portName} is undefined. Defined port names: ${javaList(portNames)}`);
   }
   messages.push(...volumeMessages(spec.volumes, limits));
+  messages.push(...hostFileMessages(spec.configs, limits));
   messages.push(...processPathMessages(spec.executable, spec.configs, spec.volumes));
   messages.push(...argsMessages(spec.args, limits));
   messages.push(...deviceMessages(spec.devices, limits));
@@ -124,9 +136,22 @@ export function checkTaskSpec(spec: TaskSpec, limits: SpecLimits): string[] {
   return unique([
     ...resourceMessages(spec.resources),
     ...volumeMessages(spec.volumes, limits),
+    ...hostFileMessages(spec.configs, limits),
     ...processPathMessages(spec.executable, spec.configs, spec.volumes),
     ...argsMessages(spec.args, limits),
     ...deviceMessages(spec.devices, limits),
     ...placementMessages(spec.placementPolicy, 'tasks'),
   ]);
+}
+
+export const LOCAL_PLACEMENT_ONLY = 'Only local placement is allowed for local services';
+
+/**
+ * §6.16 checks for a local-service spec (CREATE and /localservices/validate/spec): the
+ * application checks, and a top-level `{"type": "LOCAL"}` placement (docs/localservices.md).
+ */
+export function checkLocalServiceSpec(spec: LocalServiceSpec, limits: SpecLimits): string[] {
+  const messages = checkAppSpec({ ...spec, placementPolicy: undefined }, limits);
+  if (spec.placementPolicy?.type !== 'LOCAL') messages.push(LOCAL_PLACEMENT_ONLY);
+  return unique(messages);
 }

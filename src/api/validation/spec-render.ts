@@ -1,5 +1,5 @@
 /**
- * Renders parsed specs back into wire JSON (API.md §2.8.3, §3.7): durations in the long output
+ * Renders parsed specs back into wire JSON (docs/api.md §2.8.3, §3.7): durations in the long output
  * form (`"5m"` → `"5 minutes"`), INLINE config `data` masked to `""`, HTTP call credentials
  * masked to `"***"`, primitive booleans always written, absent optional fields left absent.
  * The result re-parses into an equal spec (apart from the masked secrets).
@@ -12,7 +12,7 @@ import type {
 } from '../spec-types.ts';
 import type { NodeFilter, TaskSpec } from '../task-types.ts';
 
-/** Logging used when a spec has none (API.md §6.11). */
+/** Logging used when a spec has none (docs/api.md §6.11). */
 export const DEFAULT_LOGGING: LoggingSpec = { type: 'LOCAL', maxSize: '10m', maxFiles: 3, compress: true };
 
 export const MASK = '***';

@@ -1,6 +1,6 @@
 /**
- * TaskSpec (API.md §6.2, plus corral's optional `nodeFilter` and `maxRunDuration`) and the task
- * operations CREATE / KILL (API.md §3.1). Fields a TaskSpec does not have (ports, checks,
+ * TaskSpec (docs/api.md §6.2, plus corral's optional `nodeFilter` and `maxRunDuration`) and the task
+ * operations CREATE / KILL (docs/api.md §3.1). Fields a TaskSpec does not have (ports, checks,
  * exposure, hooks) are ignored like any unknown property.
  */
 import { z } from 'zod';
@@ -35,7 +35,7 @@ export const taskSpecSchema = z.object({
   maxRunDuration: positiveDurationField().optional(),
 }) satisfies z.ZodType<TaskSpec>;
 
-/** A parsed task operation (API.md §3.1). */
+/** A parsed task operation (docs/api.md §3.1). */
 export type TaskOperation =
   | { type: 'CREATE'; spec: TaskSpec; opSpec: ClusterOpSpec }
   | { type: 'KILL'; sourceAppName: string; taskId: string; opSpec: ClusterOpSpec };

@@ -1,6 +1,6 @@
 /**
  * Runs a zod schema over an untrusted request body and turns its issues into Drove's two error
- * classes (API.md §1.4):
+ * classes (docs/api.md §1.4):
  *
  * - `JsonValidationError` — what Jackson would refuse while *parsing*: a wrong JSON type, an
  *   unknown or missing `type` discriminator, an unknown enum value, an unparsable duration, bad
@@ -42,7 +42,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export const MAX_BODY_DEPTH = 64;
 
 /**
- * Absent ≡ null (API.md §1.2): drops null-valued object properties at any depth so every schema
+ * Absent ≡ null (docs/api.md §1.2): drops null-valued object properties at any depth so every schema
  * only has to deal with `undefined`. Nulls inside arrays are kept (they are reported per element).
  * `__proto__` keys are dropped (ignored like any unknown property) so a body cannot swap the
  * prototype of the copies. Throws JsonValidationError beyond MAX_BODY_DEPTH rather than

@@ -1,12 +1,13 @@
-/** `corral apps …`: application reads and operations (API.md §2). */
+/** `corral apps …`: application reads and operations (docs/api.md §2). */
 import type { Command } from 'commander';
 import type { AppSummary } from '../../api/app-types.ts';
+import { MAX_INSTANCES } from '../../api/validation/instance-limits.ts';
 import {
-  addJsonOption, addOperationOptions, addSortOptions, intOption, opSpecOf, readSpecFile, runAction, type CommandContext,
+  addOperationOptions, addOutputOptions, addSortOptions, intOption, opSpecOf, readSpecFile, runAction, type CommandContext,
 } from './command-context.ts';
 import { seg } from './http-client.ts';
 import { submitOperation } from './operation-watch.ts';
-import { formatMap, formatMemoryMb, formatTime, renderKeyValues, renderTable, type Column } from './output-format.ts';
+import { formatMap, formatMemoryMb, formatTime, renderKeyValues, type Column } from './output-format.ts';
 
 const APPS_OPERATIONS = '/applications/operations';
 
@@ -20,6 +21,7 @@ export const APP_COLUMNS: Column<AppSummary>[] = [
   { header: 'Healthy', value: (a) => a.healthyInstances },
   { header: 'Created', value: (a) => a.created, format: (v) => formatTime(v as number) },
   { header: 'Updated', value: (a) => a.updated, format: (v) => formatTime(v as number) },
+  { header: 'Tags', value: (a) => formatMap(a.tags), wide: true },
 ];
 
 /** Fetches all apps as a list (the API answers a map keyed by appId). */
@@ -46,27 +48,27 @@ export function appSummaryText(app: AppSummary): string {
 export function registerAppsCommands(program: Command): Command {
   const apps = program.command('apps').description('applications: list, inspect, create, deploy, scale, suspend, restart, destroy');
 
-  addSortOptions(addJsonOption(apps.command('list').description('list all applications')))
+  addSortOptions(addOutputOptions(apps.command('list').description('list all applications')))
     .action(runAction(async (ctx, _args, opts) => {
       const list = await listApps(ctx);
-      if (opts.json) return ctx.printJson(list);
-      ctx.print(renderTable(list, APP_COLUMNS, { sort: opts.sort as number | undefined, reverse: Boolean(opts.reverse) }));
+      if (ctx.structured) return ctx.printData(list);
+      ctx.printTable(list, APP_COLUMNS, opts, 'No applications (corral apps create SPEC_FILE adds one)');
     }));
 
-  addJsonOption(apps.command('summary').description('summary of one application').argument('<appId>'))
-    .action(runAction(async (ctx, [appId], opts) => {
+  addOutputOptions(apps.command('summary').description('summary of one application').argument('<appId>'))
+    .action(runAction(async (ctx, [appId]) => {
       const app = await ctx.client().api<AppSummary>('GET', `/applications/${seg(appId)}`);
-      if (opts.json) return ctx.printJson(app);
+      if (ctx.structured) return ctx.printData(app);
       ctx.print(appSummaryText(app));
     }));
 
-  addJsonOption(apps.command('spec').description('the application spec as submitted (secrets masked), as JSON').argument('<appId>'))
+  addOutputOptions(apps.command('spec').description('the application spec as submitted (secrets masked), as JSON (-o yaml: YAML)').argument('<appId>'))
     .action(runAction(async (ctx, [appId]) => {
-      ctx.printJson(await ctx.client().api('GET', `/applications/${seg(appId)}/spec`));
+      ctx.printData(await ctx.client().api('GET', `/applications/${seg(appId)}/spec`));
     }));
 
-  addOperationOptions(apps.command('create').description('create an application from a JSON spec file ("-" = stdin)').argument('<specFile>'))
-    .option('--instances <n>', 'instances to start right away (default 0)', intOption('--instances', 0, 2048))
+  addOperationOptions(apps.command('create').description('create an application from a JSON or YAML spec file ("-" = stdin)').argument('<specFile>'))
+    .option('--instances <n>', `instances to start right away (default 0, at most ${MAX_INSTANCES})`, intOption('--instances', 0, MAX_INSTANCES))
     .action(runAction(async (ctx, [specFile], opts) => {
       const spec = readSpecFile(specFile);
       const body: Record<string, unknown> = { type: 'CREATE', spec, opSpec: opSpecOf(opts) };
@@ -81,13 +83,13 @@ export function registerAppsCommands(program: Command): Command {
       return (await submitOperation(ctx, { path: APPS_OPERATIONS, body, label: `destruction of ${appId}`, wait: Boolean(opts.wait) })).code;
     }));
 
-  addOperationOptions(apps.command('deploy').description('start <instances> new instances of an application').argument('<appId>').argument('<instances>', 'how many new instances', intOption('instances', 0, 1024)))
+  addOperationOptions(apps.command('deploy').description('start <instances> new instances of an application').argument('<appId>').argument('<instances>', `how many new instances (an app has at most ${MAX_INSTANCES})`, intOption('instances', 0, MAX_INSTANCES)))
     .action(runAction(async (ctx, [appId, instances], opts) => {
       const body = { type: 'START_INSTANCES', appId, instances: Number(instances), opSpec: opSpecOf(opts) };
       return (await submitOperation(ctx, { path: APPS_OPERATIONS, body, label: `deployment of ${instances} new instance(s) of ${appId}`, wait: Boolean(opts.wait) })).code;
     }));
 
-  addOperationOptions(apps.command('scale').description('scale an application to exactly <instances> instances').argument('<appId>').argument('<instances>', 'target instance count', intOption('instances', 0, 2048)))
+  addOperationOptions(apps.command('scale').description('scale an application to exactly <instances> instances').argument('<appId>').argument('<instances>', `target instance count (at most ${MAX_INSTANCES})`, intOption('instances', 0, MAX_INSTANCES)))
     .action(runAction(async (ctx, [appId, instances], opts) => {
       const body = { type: 'SCALE', appId, requiredInstances: Number(instances), opSpec: opSpecOf(opts) };
       return (await submitOperation(ctx, { path: APPS_OPERATIONS, body, label: `scale of ${appId} to ${instances}`, wait: Boolean(opts.wait) })).code;

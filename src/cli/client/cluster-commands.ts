@@ -1,9 +1,9 @@
-/** `corral cluster …`: ping, summary, leader, endpoints, events, maintenance (API.md §4). */
+/** `corral cluster …`: ping, summary, leader, endpoints, events, maintenance (docs/api.md §4). */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ALL_EVENT_TYPES, type ClusterEvent, type ClusterStateData, type ClusterSummary } from '../../api/cluster-types.ts';
-import { addJsonOption, addSortOptions, intOption, runAction } from './command-context.ts';
+import { addOutputOptions, addSortOptions, intOption, runAction } from './command-context.ts';
 import { followEvents, formatEvent, recentEvents } from './cluster-events.ts';
-import { formatMemoryMb, formatTime, renderKeyValues, renderTable, type Column } from './output-format.ts';
+import { formatMemoryMb, formatTime, renderData, renderKeyValues, type Column } from './output-format.ts';
 
 interface ExposedHost {
   host: string;
@@ -22,6 +22,7 @@ export interface ExposedAppInfo {
 interface EndpointRow {
   vhost: string;
   appId: string;
+  appName: string;
   host?: ExposedHost;
 }
 
@@ -31,6 +32,7 @@ const ENDPOINT_COLUMNS: Column<EndpointRow>[] = [
   { header: 'Host', value: (r) => r.host?.host ?? '' },
   { header: 'Port', value: (r) => r.host?.port },
   { header: 'Type', value: (r) => r.host?.portType ?? '' },
+  { header: 'App Name', value: (r) => r.appName, wide: true },
 ];
 
 /** `--type` values: case-insensitive, and only types that exist (an unknown one would match nothing, silently). */
@@ -63,31 +65,33 @@ export function registerClusterCommands(program: Command): Command {
       ctx.print(`Cluster ping successful (leader ${await ctx.client().findLeader()}, ${Math.round(performance.now() - started)} ms)`);
     }));
 
-  addJsonOption(cluster.command('summary').description('cluster state, executors, applications and resources'))
-    .action(runAction(async (ctx, _args, opts) => {
+  addOutputOptions(cluster.command('summary').description('cluster state, executors, applications and resources'))
+    .action(runAction(async (ctx) => {
       const summary = await ctx.client().api<ClusterSummary>('GET', '/cluster');
-      if (opts.json) return ctx.printJson(summary);
+      if (ctx.structured) return ctx.printData(summary);
       ctx.print(clusterSummaryText(summary));
     }));
 
-  addJsonOption(cluster.command('leader').description('the leader controller\'s address'))
-    .action(runAction(async (ctx, _args, opts) => {
+  addOutputOptions(cluster.command('leader').description('the leader controller\'s address'))
+    .action(runAction(async (ctx) => {
       const summary = await ctx.client().api<ClusterSummary>('GET', '/cluster');
-      if (opts.json) return ctx.printJson({ leader: summary.leader });
+      if (ctx.structured) return ctx.printData({ leader: summary.leader });
       ctx.print(summary.leader);
     }));
 
-  addSortOptions(addJsonOption(cluster.command('endpoints').description('exposed apps and their healthy hosts (the gateway view)')))
+  addSortOptions(addOutputOptions(cluster.command('endpoints').description('exposed apps and their healthy hosts (the gateway view)')))
     .option('--vhost <vhost>', 'only this virtual host')
     .action(runAction(async (ctx, _args, opts) => {
       let apps = (await ctx.client().api<ExposedAppInfo[]>('GET', '/endpoints')) ?? [];
       if (opts.vhost) apps = apps.filter((a) => a.vhost === opts.vhost);
-      if (opts.json) return ctx.printJson(apps);
-      const rows: EndpointRow[] = apps.flatMap((a) => (a.hosts.length ? a.hosts.map((host) => ({ vhost: a.vhost, appId: a.appId, host })) : [{ vhost: a.vhost, appId: a.appId }]));
-      ctx.print(renderTable(rows, ENDPOINT_COLUMNS, { sort: opts.sort as number | undefined, reverse: Boolean(opts.reverse) }));
+      if (ctx.structured) return ctx.printData(apps);
+      const rows: EndpointRow[] = apps.flatMap((a) => (a.hosts.length
+        ? a.hosts.map((host) => ({ vhost: a.vhost, appId: a.appId, appName: a.appName, host }))
+        : [{ vhost: a.vhost, appId: a.appId, appName: a.appName }]));
+      ctx.printTable(rows, ENDPOINT_COLUMNS, opts, `No exposed apps${opts.vhost ? ` with vhost ${String(opts.vhost)}` : ''} (an app spec's exposureSpec exposes one)`);
     }));
 
-  addJsonOption(cluster.command('events').description('recent cluster events, oldest first; --follow streams new ones'))
+  addOutputOptions(cluster.command('events').description('recent cluster events, oldest first; --follow streams new ones'))
     .option('-f, --follow', 'keep printing new events as they happen (Ctrl-C stops)')
     .addOption(new Option('--type <type...>', 'only events of these types, e.g. APP_STATE_CHANGE TASK_STATE_CHANGE').argParser(eventType))
     .addOption(new Option('-n, --count <n>', 'how many recent events to show').argParser(intOption('--count', 0, 1_000_000)).default(20))
@@ -95,9 +99,11 @@ export function registerClusterCommands(program: Command): Command {
       const types = opts.type ? new Set(opts.type as string[]) : undefined;
       const count = Number(opts.count);
       const recent = await recentEvents(ctx, types, count);
-      const show = (event: ClusterEvent) => (opts.json ? ctx.print(JSON.stringify(event)) : ctx.print(formatEvent(event)));
+      // Following, each event is printed as it comes: JSON one object per line, YAML one document each.
+      const show = (event: ClusterEvent) => ctx.print(ctx.format === 'json' ? JSON.stringify(event) : ctx.format === 'yaml' ? `---\n${renderData(event, 'yaml')}` : formatEvent(event));
       if (!opts.follow) {
-        if (opts.json) return ctx.printJson(recent);
+        if (ctx.structured) return ctx.printData(recent);
+        if (recent.length === 0 && count > 0) ctx.note(`No${types ? ` ${[...types].join(', ')}` : ''} events yet`);
         for (const event of recent) show(event);
         return;
       }
@@ -109,10 +115,10 @@ export function registerClusterCommands(program: Command): Command {
     ['maintenance-on', 'set', 'put the cluster in maintenance mode (operations are refused, workloads keep running)'],
     ['maintenance-off', 'unset', 'leave maintenance mode (operations stay blocked for a short grace period)'],
   ] as const) {
-    addJsonOption(cluster.command(name).description(description))
-      .action(runAction(async (ctx, _args, opts) => {
+    addOutputOptions(cluster.command(name).description(description))
+      .action(runAction(async (ctx) => {
         const data = await ctx.client().api<ClusterStateData>('POST', `/cluster/maintenance/${action}`);
-        if (opts.json) return ctx.printJson(data);
+        if (ctx.structured) return ctx.printData(data);
         ctx.print(`Cluster state: ${data.state} (since ${formatTime(data.updated)})`);
       }));
   }

@@ -46,6 +46,8 @@ export interface GlobalOptions {
   file?: string;
   insecure?: boolean;
   debug?: boolean;
+  /** `-o` before the command: the output format of reads (see output-format.ts). */
+  output?: string;
 }
 
 /** What the HTTP client needs, after flags, environment and config file are merged. */

@@ -1,5 +1,5 @@
 /**
- * Cluster events for `cluster events` (API.md §4.8): the recent list from the legacy endpoint,
+ * Cluster events for `cluster events` (docs/api.md §4.8): the recent list from the legacy endpoint,
  * and `--follow` over corral's server-sent-event stream (`/cluster/events/stream`), falling back
  * to polling the legacy list when a controller has no stream (e.g. Drove).
  *
@@ -20,9 +20,17 @@ import { formatTime } from './output-format.ts';
 const POLL_MS = Number(process.env.CORRAL_CLI_EVENTS_POLL_MS) > 0 ? Number(process.env.CORRAL_CLI_EVENTS_POLL_MS) : 2000;
 const LEGACY_PAGE = 1024;
 
-/** `2024-07-01 10:03:15  TYPE  KEY=value KEY=value` */
+/** Metadata keys that hold epoch milliseconds (`CREATED`, `UPDATED`, `…_TIME`, `…_AT`). */
+const TIME_KEY = /^(CREATED|UPDATED|STARTED|FINISHED|TIME|TIMESTAMP)$|_(TIME|AT)$/;
+
+/** A metadata value as a person reads it: epoch milliseconds under a time key become a local time. */
+function metadataValue(key: string, value: string | number): string {
+  return typeof value === 'number' && TIME_KEY.test(key) && value > 0 ? formatTime(value) : String(value);
+}
+
+/** `2024-07-01 10:03:15  TYPE  KEY=value KEY=value` (times in metadata as local times too). */
 export function formatEvent(event: ClusterEvent): string {
-  const meta = Object.entries(event.metadata ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const meta = Object.entries(event.metadata ?? {}).map(([k, v]) => `${k}=${metadataValue(k, v)}`).join(' ');
   return `${formatTime(event.time)}  ${event.type.padEnd(29)}  ${meta}`.trimEnd();
 }
 

@@ -4,13 +4,19 @@
  * place where errors become a single stderr line and an exit code.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { systemClock, type Clock } from '../../common/clock.ts';
 import { parseDuration } from '../../common/durations.ts';
 import { resolveConnection, type GlobalOptions } from './cluster-config.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { HttpClient } from './http-client.ts';
-import { renderJson } from './output-format.ts';
+import { explainMissing } from './missing-objects.ts';
+import {
+  OUTPUT_FORMATS, renderData, renderTable, visibleColumns, type Column, type OutputFormat, type SortOptions,
+} from './output-format.ts';
+import { errorMessage } from '../../common/error-message.ts';
 
 export interface CommandContext {
   /** The HTTP client for the configured cluster (resolves settings on first use). */
@@ -20,8 +26,17 @@ export interface CommandContext {
   clock: Clock;
   /** Writes a line (or block) to stdout. */
   print(text: string): void;
-  /** Prints data as pretty JSON. */
-  printJson(value: unknown): void;
+  /** `-o`/`--json`: text (the default), wide, json or yaml. */
+  format: OutputFormat;
+  /** True for `-o json` / `-o yaml` (and `--json`): print the data, not a view of it. */
+  structured: boolean;
+  /** Prints data as YAML with `-o yaml`, else as pretty JSON. */
+  printData(value: unknown): void;
+  /**
+   * Prints rows as a table (the `wide` columns with `-o wide`), sorted by `-s/-r`; an empty list
+   * is one line on stderr, `empty`, instead of a bare header (kubectl's "No resources found").
+   */
+  printTable<T>(rows: readonly T[], columns: readonly Column<T>[], options: SortOptions, empty: string): void;
   /** Writes a line to stderr (progress, notes), keeping stdout for results. */
   note(text: string): void;
 }
@@ -38,24 +53,36 @@ export function runAction(handler: ActionHandler): (...commanderArgs: unknown[])
     const command = commanderArgs[commanderArgs.length - 1] as Command;
     const globals = globalOptions(command);
     let client: HttpClient | undefined;
-    const ctx: CommandContext = {
-      globals,
-      clock: systemClock,
-      client: () => (client ??= new HttpClient(resolveConnection(globals))),
-      print: (text) => {
-        process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      },
-      printJson: (value) => {
-        process.stdout.write(`${renderJson(value)}\n`);
-      },
-      note: (text) => {
-        process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
-      },
+    const print = (text: string) => {
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    };
+    const note = (text: string) => {
+      process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
     };
     let code: number;
     try {
-      const result = await handler(ctx, command.processedArgs as string[], command.opts(), command);
-      code = typeof result === 'number' ? result : EXIT.OK;
+      const format = outputFormat(command.opts(), globals);
+      const ctx: CommandContext = {
+        globals,
+        clock: systemClock,
+        client: () => (client ??= new HttpClient(resolveConnection(globals))),
+        print,
+        format,
+        structured: format === 'json' || format === 'yaml',
+        printData: (value) => print(renderData(value, format)),
+        printTable: (rows, columns, options, empty) => {
+          if (rows.length === 0) note(empty);
+          else print(renderTable(rows, visibleColumns(columns, format), options));
+        },
+        note,
+      };
+      try {
+        const result = await handler(ctx, command.processedArgs as string[], command.opts(), command);
+        code = typeof result === 'number' ? result : EXIT.OK;
+      } catch (error) {
+        // "No state found for app: web-2" and its kin become exit 7 with what does exist.
+        throw await explainMissing(ctx, command, error);
+      }
     } catch (error) {
       code = reportError(error, Boolean(globals.debug));
     }
@@ -63,6 +90,16 @@ export function runAction(handler: ActionHandler): (...commanderArgs: unknown[])
     await flushed(process.stderr);
     process.exit(code);
   };
+}
+
+/**
+ * The output format: `-o` after the command wins, then `--json`, then `-o` before the command
+ * (kubectl users type it either way). `--json` with a different `-o` is a contradiction.
+ */
+function outputFormat(opts: Record<string, unknown>, globals: GlobalOptions): OutputFormat {
+  const local = opts.output as OutputFormat | undefined;
+  if (opts.json && local && local !== 'json') throw new CliError(EXIT.USAGE, `--json and -o ${local} ask for different formats; give one of them`);
+  return local ?? (opts.json ? 'json' : undefined) ?? (globals.output as OutputFormat | undefined) ?? 'text';
 }
 
 /**
@@ -98,15 +135,17 @@ export function reportError(error: unknown, debug: boolean): number {
     process.stderr.write('corral: interrupted\n');
     return EXIT.INTERRUPTED;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   process.stderr.write(`corral: unexpected error: ${message}${debug ? '' : ' (run with -d before the command for details)'}\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return EXIT.FAILED;
 }
 
 /**
- * Reads a JSON spec file (`-` = stdin). Missing, unreadable or non-JSON files are reported
- * with their path and exit BAD_INPUT; the JSON itself is validated by the controller.
+ * Reads a spec file (`-` = stdin) in JSON or YAML: `.json` files as JSON, `.yaml`/`.yml` as
+ * YAML, anything else (stdin included) as JSON if it parses, else as YAML. Missing, unreadable
+ * or unparsable files are reported with their path and exit BAD_INPUT; the spec itself is
+ * validated by the controller.
  */
 export function readSpecFile(file: string): Record<string, unknown> {
   const label = file === '-' ? 'standard input' : file;
@@ -118,16 +157,36 @@ export function readSpecFile(file: string): Record<string, unknown> {
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     throw new CliError(EXIT.BAD_INPUT, `cannot read spec file ${label}: ${reason}`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new CliError(EXIT.BAD_INPUT, `spec file ${label} is not valid JSON: ${(error as Error).message}`);
-  }
+  const parsed = parseSpecText(text, file === '-' ? '' : path.extname(file).toLowerCase(), label);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new CliError(EXIT.BAD_INPUT, `spec file ${label} must hold one JSON object (the spec), not ${Array.isArray(parsed) ? 'an array' : typeof parsed}`);
+    throw new CliError(EXIT.BAD_INPUT, `spec file ${label} must hold one object (the spec), not ${Array.isArray(parsed) ? 'a list' : parsed === null ? 'nothing' : `a ${typeof parsed}`}`);
   }
   return parsed as Record<string, unknown>;
+}
+
+function parseSpecText(text: string, extension: string, label: string): unknown {
+  const asJson = () => JSON.parse(text) as unknown;
+  // One line: YAML errors carry the offending lines after the first.
+  const asYaml = () => parseYaml(text) as unknown;
+  const firstLine = (error: unknown) => (error as Error).message.split('\n')[0];
+  if (extension === '.json') {
+    try {
+      return asJson();
+    } catch (error) {
+      throw new CliError(EXIT.BAD_INPUT, `spec file ${label} is not valid JSON: ${firstLine(error)}`);
+    }
+  }
+  if (extension !== '.yaml' && extension !== '.yml') {
+    try {
+      return asJson();
+    } catch { /* not JSON: YAML then */ }
+  }
+  try {
+    return asYaml();
+  } catch (error) {
+    const what = extension === '.yaml' || extension === '.yml' ? 'valid YAML' : 'valid JSON or YAML';
+    throw new CliError(EXIT.BAD_INPUT, `spec file ${label} is not ${what}: ${firstLine(error)}`);
+  }
 }
 
 /** Commander parser for whole numbers within a range (usage error otherwise). */
@@ -150,9 +209,16 @@ export function durationOption(name: string) {
   };
 }
 
-/** `--json` on reads. */
-export function addJsonOption(command: Command): Command {
-  return command.option('--json', 'print the raw JSON data instead of a table');
+/** `-o json|yaml|wide` and `--json` (= `-o json`) on reads. */
+export function addOutputOptions(command: Command): Command {
+  return command
+    .addOption(outputOption())
+    .option('--json', 'print the raw JSON data instead of a table (same as -o json)');
+}
+
+/** `-o, --output <format>`: on the program (before the command) and on every read (after it). */
+export function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format: json, yaml, or wide (tables with more columns)').choices(OUTPUT_FORMATS);
 }
 
 /** `-s/--sort N` and `-r/--reverse` on lists (Drove's CLI: 0-based column index). */
@@ -182,7 +248,7 @@ export function addOperationOptions(command: Command, options: { parallelism?: b
     .option('-w, --wait', 'follow the operation to its end with live progress; exit 0 only if it COMPLETED');
 }
 
-/** The ClusterOpSpec sent with an operation (API.md §2.2). */
+/** The ClusterOpSpec sent with an operation (docs/api.md §2.2). */
 export function opSpecOf(opts: Record<string, unknown>): { timeout: string; parallelism: number; failureStrategy: 'STOP' } {
   return { timeout: String(opts.timeout ?? '5 minutes'), parallelism: Number(opts.parallelism ?? 1), failureStrategy: 'STOP' };
 }

@@ -4,12 +4,12 @@
  * and `-t` the auth header, as they are globally.
  */
 import type { Command } from 'commander';
-import { addJsonOption, globalOptions, runAction } from './command-context.ts';
+import { addOutputOptions, globalOptions, runAction } from './command-context.ts';
 import {
   checkClusterName, configFilePath, loadClusterConfig, parseEndpoints, saveClusterConfig, type ClusterConfig, type ClusterEntry,
 } from './cluster-config.ts';
 import { CliError, EXIT } from './exit-codes.ts';
-import { renderTable, type Column } from './output-format.ts';
+import { type Column } from './output-format.ts';
 
 /** Where `corral dev` listens by default, and its root user, so `config init` alone fits it. */
 export const DEV_ENDPOINT = 'http://127.0.0.1:4000';
@@ -121,20 +121,21 @@ export function registerConfigCommands(program: Command): Command {
       ctx.print(cfg.currentCluster);
     }));
 
-  addJsonOption(config.command('get-clusters').description('list the named clusters (* = current)'))
+  addOutputOptions(config.command('get-clusters').description('list the named clusters (* = current)'))
     .option('-q, --quiet', 'print only the names, one per line')
     .action(runAction(async (ctx, _args, opts, command) => {
-      const cfg = loadClusterConfig(fileOf(command));
+      const file = fileOf(command);
+      const cfg = loadClusterConfig(file);
       const rows: ClusterRow[] = Object.entries(cfg.clusters).map(([name, e]) => ({ name, current: name === cfg.currentCluster, ...masked(e) }));
-      if (opts.json) return ctx.printJson(rows);
+      if (ctx.structured) return ctx.printData(rows);
       if (opts.quiet) {
         if (rows.length) ctx.print(rows.map((r) => r.name).join('\n'));
         return;
       }
-      ctx.print(renderTable(rows, CLUSTER_COLUMNS));
+      ctx.printTable(rows, CLUSTER_COLUMNS, {}, `No clusters in ${file} (corral config init adds one)`);
     }));
 
-  addJsonOption(config.command('view').description('show the config file (passwords and auth headers masked)'))
+  addOutputOptions(config.command('view').description('show the config file (passwords and auth headers masked)'))
     .option('--show-secrets', 'show passwords and auth headers as stored')
     .action(runAction(async (ctx, _args, opts, command) => {
       const file = fileOf(command);
@@ -143,7 +144,7 @@ export function registerConfigCommands(program: Command): Command {
         currentCluster: cfg.currentCluster,
         clusters: Object.fromEntries(Object.entries(cfg.clusters).map(([n, e]) => [n, opts.showSecrets ? e : masked(e)])),
       };
-      if (opts.json) return ctx.printJson({ file, ...shown });
+      if (ctx.structured) return ctx.printData({ file, ...shown });
       const lines = [`# ${file}`, `current_cluster = ${shown.currentCluster ?? ''}`];
       for (const [name, e] of Object.entries(shown.clusters)) {
         lines.push('', `[${name}]`, `endpoint = ${e.endpoint}`);

@@ -8,16 +8,17 @@ import type { ClusterEvent, ClusterSummary, ExecutorSummary } from '../../api/cl
 import type { OperationRecord } from '../../api/operation-types.ts';
 import type { TaskInfo } from '../../api/task-types.ts';
 import { APP_COLUMNS, appSummaryText, listApps } from './apps-commands.ts';
-import { INSTANCE_COLUMNS, instanceInfoText } from './appinstances-commands.ts';
+import { instanceInfoText } from './appinstances-commands.ts';
+import { INSTANCE_COLUMNS } from './instance-commands.ts';
 import { clusterSummaryText } from './cluster-commands.ts';
 import { formatEvent } from './cluster-events.ts';
-import { addJsonOption, runAction, type CommandContext } from './command-context.ts';
+import { addOutputOptions, runAction, type CommandContext } from './command-context.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { EXECUTOR_COLUMNS, executorInfoText, getExecutor } from './executor-commands.ts';
 import { seg } from './http-client.ts';
 import { appInstanceLogTarget, listLogFiles, taskLogTarget } from './log-files.ts';
 import { OPERATION_COLUMNS } from './ops-commands.ts';
-import { formatTime, renderJson, renderTable, section } from './output-format.ts';
+import { formatTime, renderTable, section, visibleColumns, type Column } from './output-format.ts';
 import { TASK_COLUMNS, getTask, taskInfoText } from './tasks-commands.ts';
 
 const EVENTS_SHOWN = 10;
@@ -44,9 +45,10 @@ function eventsSection(events: ClusterEvent[] | undefined): string {
   return section('Recent Events', events === undefined ? 'not available' : events.map(formatEvent).join('\n'));
 }
 
-function operationsSection(ops: OperationRecord[] | undefined): string {
-  if (ops === undefined) return section('Operations', 'not available');
-  return section('Operations', ops.length ? renderTable(ops, OPERATION_COLUMNS) : '');
+/** A table section of a description (`<none>` when empty), with the wide columns for `-o wide`. */
+function tableSection<T>(ctx: CommandContext, title: string, rows: readonly T[] | undefined, columns: readonly Column<T>[], sort?: number): string {
+  if (rows === undefined) return section(title, 'not available');
+  return section(title, rows.length ? renderTable(rows, visibleColumns(columns, ctx.format), { sort }) : '');
 }
 
 function workloadEventsSection(events: TaskInfo['events']): string {
@@ -55,44 +57,44 @@ function workloadEventsSection(events: TaskInfo['events']): string {
   return section('Events', rows.map(([time, what, message]) => `${time}  ${what.padEnd(width)}  ${message}`).join('\n'));
 }
 
-function emit(ctx: CommandContext, json: boolean, data: Record<string, unknown>, text: string[]): void {
-  if (json) ctx.print(renderJson(data));
+function emit(ctx: CommandContext, data: Record<string, unknown>, text: string[]): void {
+  if (ctx.structured) ctx.printData(data);
   else ctx.print(text.join('\n\n'));
 }
 
 export function registerDescribeCommands(program: Command): Command {
   const describe = program.command('describe').description('everything about one cluster, executor, app, instance or task');
 
-  addJsonOption(describe.command('cluster').description('summary, executors, applications and recent events'))
-    .action(runAction(async (ctx, _args, opts) => {
+  addOutputOptions(describe.command('cluster').description('summary, executors, applications and recent events'))
+    .action(runAction(async (ctx) => {
       const [summary, executors, apps, events] = await Promise.all([
         ctx.client().api<ClusterSummary>('GET', '/cluster'),
         ctx.client().api<ExecutorSummary[]>('GET', '/cluster/executors'),
         listApps(ctx),
         eventsWhere(ctx, () => true),
       ]);
-      emit(ctx, Boolean(opts.json), { summary, executors, applications: apps, events }, [
+      emit(ctx, { summary, executors, applications: apps, events }, [
         section('Cluster', clusterSummaryText(summary)),
-        section('Executors', executors?.length ? renderTable(executors, EXECUTOR_COLUMNS) : ''),
-        section('Applications', apps.length ? renderTable(apps, APP_COLUMNS, { sort: 0 }) : ''),
+        tableSection(ctx, 'Executors', executors ?? [], EXECUTOR_COLUMNS),
+        tableSection(ctx, 'Applications', apps, APP_COLUMNS, 0),
         eventsSection(events),
       ]);
     }));
 
-  addJsonOption(describe.command('executor').description('an executor with its instances and tasks').argument('<executorId>'))
-    .action(runAction(async (ctx, [executorId], opts) => {
+  addOutputOptions(describe.command('executor').description('an executor with its instances and tasks').argument('<executorId>'))
+    .action(runAction(async (ctx, [executorId]) => {
       const executor = await getExecutor(ctx, executorId);
       const events = await eventsWhere(ctx, (e) => e.metadata?.EXECUTOR_ID === executor.state?.executorId);
-      emit(ctx, Boolean(opts.json), { executor, events }, [
+      emit(ctx, { executor, events }, [
         section('Executor', executorInfoText(executor)),
-        section('Instances', executor.instances?.length ? renderTable(executor.instances, INSTANCE_COLUMNS) : ''),
-        section('Tasks', executor.tasks?.length ? renderTable(executor.tasks, TASK_COLUMNS) : ''),
+        tableSection(ctx, 'Instances', executor.instances ?? [], INSTANCE_COLUMNS),
+        tableSection(ctx, 'Tasks', executor.tasks ?? [], TASK_COLUMNS),
         eventsSection(events),
       ]);
     }));
 
-  addJsonOption(describe.command('app').description('an app with its spec, instances, operations and events').argument('<appId>'))
-    .action(runAction(async (ctx, [appId], opts) => {
+  addOutputOptions(describe.command('app').description('an app with its spec, instances, operations and events').argument('<appId>'))
+    .action(runAction(async (ctx, [appId]) => {
       const summary = await ctx.client().api<AppSummary>('GET', `/applications/${seg(appId)}`);
       const [spec, instances, oldInstances, operations, events] = await Promise.all([
         optional(() => ctx.client().api<Record<string, unknown>>('GET', `/applications/${seg(appId)}/spec`)),
@@ -101,24 +103,24 @@ export function registerDescribeCommands(program: Command): Command {
         optional(() => ctx.client().api<OperationRecord[]>('GET', '/operations', { query: { appId, size: 10 } })),
         eventsWhere(ctx, (e) => e.metadata?.APP_ID === appId),
       ]);
-      emit(ctx, Boolean(opts.json), { summary, spec, instances, oldInstances, operations, events }, [
+      emit(ctx, { summary, spec, instances, oldInstances, operations, events }, [
         section('Application', appSummaryText(summary)),
         section('Spec', spec ? specHighlights(spec) : 'not available'),
-        section('Instances', instances?.length ? renderTable(instances, INSTANCE_COLUMNS) : ''),
-        section('Old Instances (latest 5)', oldInstances?.length ? renderTable(oldInstances, INSTANCE_COLUMNS) : ''),
-        operationsSection(operations),
+        tableSection(ctx, 'Instances', instances ?? [], INSTANCE_COLUMNS),
+        tableSection(ctx, 'Old Instances (latest 5)', oldInstances ?? [], INSTANCE_COLUMNS),
+        tableSection(ctx, 'Operations', operations, OPERATION_COLUMNS),
         eventsSection(events),
       ]);
     }));
 
-  addJsonOption(describe.command('instance').description('an app instance with its log files and events').argument('<appId>').argument('<instanceId>'))
-    .action(runAction(async (ctx, [appId, instanceId], opts) => {
+  addOutputOptions(describe.command('instance').description('an app instance with its log files and events').argument('<appId>').argument('<instanceId>'))
+    .action(runAction(async (ctx, [appId, instanceId]) => {
       const instance = await ctx.client().api<InstanceInfo & { events?: TaskInfo['events'] }>('GET', `/applications/${seg(appId)}/instances/${seg(instanceId)}`);
       const [logFiles, events] = await Promise.all([
         optional(() => listLogFiles(ctx, appInstanceLogTarget(appId, instanceId))),
         eventsWhere(ctx, (e) => e.metadata?.INSTANCE_ID === instanceId),
       ]);
-      emit(ctx, Boolean(opts.json), { instance, logFiles, events }, [
+      emit(ctx, { instance, logFiles, events }, [
         section('Instance', instanceInfoText(instance)),
         ...(instance.events ? [workloadEventsSection(instance.events)] : []),
         section('Log Files', logFiles === undefined ? 'not available' : logFiles.join('\n')),
@@ -126,15 +128,15 @@ export function registerDescribeCommands(program: Command): Command {
       ]);
     }));
 
-  addJsonOption(describe.command('task').description('a task with its result, lifecycle events, subtasks and operations').argument('<sourceAppName>').argument('<taskId>'))
-    .action(runAction(async (ctx, [sourceAppName, taskId], opts) => {
+  addOutputOptions(describe.command('task').description('a task with its result, lifecycle events, subtasks and operations').argument('<sourceAppName>').argument('<taskId>'))
+    .action(runAction(async (ctx, [sourceAppName, taskId]) => {
       const task = await getTask(ctx, sourceAppName, taskId);
       const [logFiles, events] = await Promise.all([
         optional(() => listLogFiles(ctx, taskLogTarget(sourceAppName, taskId))),
         eventsWhere(ctx, (e) => e.type === 'TASK_STATE_CHANGE' && e.metadata?.APP_NAME === sourceAppName && e.metadata?.TASK_ID === taskId),
       ]);
       const messages = task.result?.details?.messageList ?? [];
-      emit(ctx, Boolean(opts.json), { task, logFiles, events }, [
+      emit(ctx, { task, logFiles, events }, [
         section('Task', taskInfoText(task)),
         workloadEventsSection(task.events),
         ...(task.result ? [section('Result', [`${task.result.status}: ${task.result.message}${task.result.reason ? ` (${task.result.reason})` : ''}`, ...messages.map((m) => `${formatTime(m.ts)}  ${m.error ? 'ERROR ' : ''}${m.contextType} ${m.context}: ${m.message}`)].join('\n'))] : []),

@@ -21,7 +21,7 @@ export const EXIT = {
   NOT_LEADER: 6,
   /** The app, instance, task, executor, operation or log file does not exist. */
   NOT_FOUND: 7,
-  /** Local input is unusable: spec file missing or not JSON, bad config file, no endpoint configured. */
+  /** Local input is unusable: spec file missing or neither JSON nor YAML, bad config file, no endpoint configured. */
   BAD_INPUT: 8,
   /** `--wait` / `ops watch`: the operation ended FAILED, CANCELLED or TIMED_OUT. */
   OPERATION_NOT_COMPLETED: 9,
@@ -40,7 +40,7 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.UNAUTHORIZED, 'wrong or missing credentials (HTTP 401)'],
   [EXIT.FORBIDDEN, 'role not allowed to do this (HTTP 403)'],
   [EXIT.NOT_LEADER, 'endpoint(s) reachable but none is the leader'],
-  [EXIT.NOT_FOUND, 'no such app, instance, task, executor, operation or file'],
+  [EXIT.NOT_FOUND, 'no such app, instance, task, executor, operation or file (the error says what exists)'],
   [EXIT.BAD_INPUT, 'local input unusable (spec file, config file, no endpoint)'],
   [EXIT.OPERATION_NOT_COMPLETED, 'waited operation ended FAILED, CANCELLED or TIMED_OUT'],
   [EXIT.INTERRUPTED, 'interrupted (Ctrl-C)'],

@@ -1,5 +1,5 @@
 /**
- * The CLI's HTTP client for the controller API (API.md §1): finds the leader by ping, sends
+ * The CLI's HTTP client for the controller API (docs/api.md §1): finds the leader by ping, sends
  * authenticated requests, unwraps the Drove envelope and turns every failure into a CliError
  * with one readable line and the exit code of its class. node:http/https rather than fetch
  * because `--insecure` needs per-request TLS options and fetch cannot take them without undici.
@@ -11,14 +11,14 @@ import { CliError, EXIT } from './exit-codes.ts';
 
 const API = '/apis/v1';
 const NOT_LEADER_MESSAGE = 'This node is not the leader controller';
-/** 200 FAILED messages of single-object lookups (API.md §9.7) that mean "no such thing". */
+/** 200 FAILED messages of single-object lookups (docs/api.md §9.7) that mean "no such thing". */
 const NOT_FOUND_PATTERN = /not found|no such|no \w+ found|does not exist|could not delete/i;
 
 export type QueryValue = string | number | boolean | undefined | ReadonlyArray<string | number>;
 
 export interface RequestOptions {
   query?: Record<string, QueryValue>;
-  /** JSON body; absent means no body and no Content-Type (API.md §1.2 body-less POSTs). */
+  /** JSON body; absent means no body and no Content-Type (docs/api.md §1.2 body-less POSTs). */
   body?: unknown;
   signal?: AbortSignal;
   /** Per-request timeout in ms (default 30 s); 0 disables it (streams). */
@@ -51,7 +51,7 @@ export class HttpClient {
   }
 
   /**
-   * Pings every endpoint (GET /apis/v1/ping answers 200 only on the leader, API.md §1.6) and
+   * Pings every endpoint (GET /apis/v1/ping answers 200 only on the leader, docs/api.md §1.6) and
    * remembers the first leader in the order given. Failing that, the error says why each one
    * was not usable, classified as unauthorised / not leader / unreachable.
    */
@@ -182,7 +182,7 @@ interface PingOutcome {
   leaderHint?: string;
 }
 
-/** Maps an HTTP answer to `data` or the CliError of its class (API.md §1.4 table). */
+/** Maps an HTTP answer to `data` or the CliError of its class (docs/api.md §1.4 table). */
 export function unwrapEnvelope<T>(method: string, path: string, response: RawResponse): T {
   const what = `${method} ${API}${path}`;
   const envelope = parseJson(response.body) as Envelope | undefined;

@@ -1,5 +1,5 @@
 /**
- * Client commands of the `corral` binary (issue 7): Drove's CLI command set (apps,
+ * Client commands of the `corral` binary: Drove's CLI command set (apps,
  * appinstances, tasks, cluster, executor, describe, config) plus corral's `ops` and
  * `completion`, with Drove's global options.
  *
@@ -14,8 +14,11 @@ import { registerAppsCommands } from './apps-commands.ts';
 import { registerClusterCommands } from './cluster-commands.ts';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerDescribeCommands } from './describe-commands.ts';
+import { outputOption } from './command-context.ts';
 import { EXIT, exitCodeLines } from './exit-codes.ts';
 import { registerExecutorCommands } from './executor-commands.ts';
+import { registerLocalServicesCommands } from './localservices-commands.ts';
+import { registerLsInstancesCommands } from './lsinstances-commands.ts';
 import { registerOpsCommands } from './ops-commands.ts';
 import { registerCompletionCommand } from './shell-completion.ts';
 import { registerTasksCommands } from './tasks-commands.ts';
@@ -49,12 +52,15 @@ export function registerClientCommands(program: Command): void {
     .option('-c, --cluster <name>', 'use this named cluster from the config file')
     .option('-f, --file <path>', 'config file (default: $CORRAL_CONFIG, else ~/.corral)')
     .option('-i, --insecure', 'skip TLS certificate checks')
-    .option('-d, --debug', 'print each HTTP request and response line on stderr, and stack traces');
+    .option('-d, --debug', 'print each HTTP request and response line on stderr, and stack traces')
+    .addOption(outputOption());
 
   const apps = registerAppsCommands(program);
   registerAppInstancesCommands(program);
-  // The seed's `drove -c local apps appinstances kill …` spelling works too.
+  // Drove's documented `drove -c local apps appinstances kill …` spelling works too.
   registerAppInstancesCommands(apps, { hidden: true });
+  registerLocalServicesCommands(program);
+  registerLsInstancesCommands(program);
   registerTasksCommands(program);
   registerClusterCommands(program);
   registerExecutorCommands(program);
@@ -85,12 +91,26 @@ function applyUsageErrorHandling(command: Command): void {
   command
     .showSuggestionAfterError(true)
     .configureOutput({
-      outputError: (text, write) => write(`corral: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}; see "${path} --help"\n`),
+      outputError: (text, write) => write(`corral: ${usageProblem(text)}; see "${path} --help"\n`),
     })
     .exitOverride((error) => {
       process.exit(error.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
     });
   for (const sub of command.commands) applyUsageErrorHandling(sub);
+}
+
+/**
+ * Commander's message as one clause: "error: too many arguments for 'list'. Expected 0 arguments
+ * but got 1." becomes "too many arguments for 'list': expected 0 arguments but got 1", so the
+ * "; see …" that follows reads as one sentence.
+ */
+export function usageProblem(text: string): string {
+  return text
+    .replace(/^error: /, '')
+    .trim()
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\.\s+(?=\S)([A-Z](?=[a-z]))?/g, (_match, capital: string | undefined) => `: ${capital?.toLowerCase() ?? ''}`)
+    .replace(/\.$/, '');
 }
 
 function commandPath(command: Command): string {

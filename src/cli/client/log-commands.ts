@@ -3,7 +3,7 @@
  * command group for one kind of log target.
  */
 import { Option, type Command } from 'commander';
-import { addJsonOption, intOption, runAction } from './command-context.ts';
+import { addOutputOptions, intOption, runAction } from './command-context.ts';
 import { downloadLog, listLogFiles, tailLog, type LogTarget } from './log-files.ts';
 
 export interface LogSubject {
@@ -17,11 +17,12 @@ export interface LogSubject {
 /** Adds `logs`, `tail` and `download` for `subject` to `group`. */
 export function addLogCommands(group: Command, subject: LogSubject): void {
   const [first, second] = subject.args;
-  addJsonOption(group.command('logs').description(`list the log files of ${subject.noun}`).argument(first).argument(second))
-    .action(runAction(async (ctx, [a, b], opts) => {
+  addOutputOptions(group.command('logs').description(`list the log files of ${subject.noun}`).argument(first).argument(second))
+    .action(runAction(async (ctx, [a, b]) => {
       const files = await listLogFiles(ctx, subject.target(a, b));
-      if (opts.json) return ctx.printJson(files);
+      if (ctx.structured) return ctx.printData(files);
       if (files.length) ctx.print(files.join('\n'));
+      else ctx.note(`No log files for ${subject.target(a, b).label}`);
     }));
 
   group.command('tail').description(`print the end of a log file of ${subject.noun} and follow it like tail -f (Ctrl-C stops)`).argument(first).argument(second)

@@ -1,5 +1,5 @@
 /**
- * Log files of app instances and tasks (API.md §5): list, tail (the read/offset protocol,
+ * Log files of app instances and tasks (docs/api.md §5): list, tail (the read/offset protocol,
  * followed like `tail -f`) and download. These endpoints do not use the envelope; 204 means the
  * instance/task is unknown or its executor is not connected.
  */
@@ -25,6 +25,10 @@ export interface LogTarget {
 
 export function appInstanceLogTarget(appId: string, instanceId: string): LogTarget {
   return { base: `/logfiles/applications/${seg(appId)}/${seg(instanceId)}`, label: `instance ${appId}/${instanceId}` };
+}
+
+export function localServiceInstanceLogTarget(serviceId: string, instanceId: string): LogTarget {
+  return { base: `/logfiles/localservices/${seg(serviceId)}/${seg(instanceId)}`, label: `local-service instance ${serviceId}/${instanceId}` };
 }
 
 export function taskLogTarget(sourceAppName: string, taskId: string): LogTarget {

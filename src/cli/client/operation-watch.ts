@@ -16,17 +16,17 @@
  *           n   ──▶ exit 130, the operation keeps running
  *           Ctrl-C again ──▶ exit 130
  *
- * Progress goes to stderr (a cli-progress bar when stderr is a TTY, plain lines otherwise) so
- * stdout carries only the outcome.
+ * Progress goes to stderr (operation-progress.ts: a line that fits the terminal when stderr is a
+ * TTY, plain lines otherwise) so stdout carries only the outcome.
  */
 import { createInterface } from 'node:readline/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import cliProgress from 'cli-progress';
 import type { AbortMode, OperationRecord } from '../../api/operation-types.ts';
 import type { CommandContext } from './command-context.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { HttpClient } from './http-client.ts';
 import { seg } from './http-client.ts';
+import { BarView, LineView, type ProgressView } from './operation-progress.ts';
 import { formatSpan, formatTime } from './output-format.ts';
 
 export const TERMINAL_OPERATION_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
@@ -93,7 +93,7 @@ export async function abortOperations(client: HttpClient, operationIds: string[]
 /** Follows an operation until it is terminal, rendering progress; handles Ctrl-C as above. */
 export async function watchOperation(ctx: CommandContext, operationId: string): Promise<OperationRecord> {
   const client = ctx.client();
-  const newView = (): ProgressView => (process.stderr.isTTY ? new BarView(operationId) : new LineView(ctx));
+  const newView = (): ProgressView => (process.stderr.isTTY ? new BarView(ctx.clock) : new LineView(ctx.clock));
   let view = newView();
   let pollAbort = new AbortController();
   let interrupted = false;
@@ -179,73 +179,6 @@ async function askAbort(operationId: string): Promise<AbortMode | 'no'> {
     return 'no';
   } finally {
     rl.close();
-  }
-}
-
-interface ProgressView {
-  update(record: OperationRecord): void;
-  log(line: string): void;
-  stop(): void;
-}
-
-function progressText(record: OperationRecord): string {
-  const p = record.progress ?? { total: 0, done: 0, failed: 0, inFlight: 0 };
-  return `${record.state}: ${p.done}/${p.total} done, ${p.failed} failed, ${p.inFlight} in flight`;
-}
-
-/** Non-TTY progress: one line on stderr whenever state or counts change. */
-class LineView implements ProgressView {
-  private last = '';
-  private readonly ctx: CommandContext;
-  constructor(ctx: CommandContext) {
-    this.ctx = ctx;
-  }
-  update(record: OperationRecord): void {
-    const text = `${record.operationId} ${progressText(record)}`;
-    if (text === this.last) return;
-    this.last = text;
-    process.stderr.write(`[${formatTime(this.ctx.clock.now()).slice(11)}] ${text}\n`);
-  }
-  log(line: string): void {
-    process.stderr.write(`  ${line}\n`);
-  }
-  stop(): void {}
-}
-
-/** TTY progress: a cli-progress bar with the counts; messages are logged above it. */
-class BarView implements ProgressView {
-  private readonly bars: cliProgress.MultiBar;
-  private bar: cliProgress.SingleBar | undefined;
-  private readonly operationId: string;
-  private stopped = false;
-  constructor(operationId: string) {
-    this.operationId = operationId;
-    this.bars = new cliProgress.MultiBar({
-      format: '{op} [{bar}] {value}/{total} | {counts} | {duration_formatted}',
-      hideCursor: true,
-      clearOnComplete: false,
-      stopOnComplete: false,
-      stream: process.stderr,
-    }, cliProgress.Presets.shades_classic);
-  }
-  update(record: OperationRecord): void {
-    if (this.stopped) return;
-    const p = record.progress ?? { total: 0, done: 0, failed: 0, inFlight: 0 };
-    const payload = { op: this.operationId, counts: `${record.state} ${p.failed} failed, ${p.inFlight} in flight` };
-    const total = Math.max(p.total, 1);
-    if (!this.bar) this.bar = this.bars.create(total, p.done + p.failed, payload);
-    else {
-      this.bar.setTotal(total);
-      this.bar.update(p.done + p.failed, payload);
-    }
-  }
-  log(line: string): void {
-    if (!this.stopped) this.bars.log(`${line}\n`);
-  }
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.bars.stop();
   }
 }
 

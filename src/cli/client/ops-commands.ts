@@ -1,14 +1,22 @@
 /** `corral ops …`: corral's persisted operations (jobs): list, show, watch, abort. */
 import { Option, type Command } from 'commander';
 import type { OperationRecord, OperationTarget } from '../../api/operation-types.ts';
-import { addJsonOption, addSortOptions, durationOption, intOption, runAction } from './command-context.ts';
+import { addOutputOptions, addSortOptions, durationOption, intOption, runAction } from './command-context.ts';
 import { CliError, EXIT } from './exit-codes.ts';
+import { firstMissing, missingError } from './missing-objects.ts';
 import { abortOperations, fetchOperation, reportOutcome, watchOperation } from './operation-watch.ts';
-import { formatSpan, formatTime, renderKeyValues, renderTable, section, type Column } from './output-format.ts';
+import { formatSpan, formatTime, renderKeyValues, section, type Column } from './output-format.ts';
 
 export function targetText(target: OperationTarget | undefined): string {
   if (!target) return '';
-  return target.kind === 'app' ? target.appId : `${target.sourceAppName}/${target.taskId}`;
+  switch (target.kind) {
+    case 'app':
+      return target.appId;
+    case 'localservice':
+      return target.serviceId;
+    default:
+      return `${target.sourceAppName}/${target.taskId}`;
+  }
 }
 
 function progressText(op: OperationRecord): string {
@@ -26,6 +34,8 @@ export const OPERATION_COLUMNS: Column<OperationRecord>[] = [
   { header: 'By', value: (o) => o.createdBy ?? '' },
   { header: 'Created', value: (o) => o.created, format: (v) => formatTime(v as number) },
   { header: 'Took', value: (o) => (o.finished ? o.finished - o.created : undefined), format: (v) => (v === undefined ? '' : formatSpan(v as number)) },
+  { header: 'Updated', value: (o) => o.updated, format: (v) => formatTime(v as number), wide: true },
+  { header: 'Result', value: (o) => o.result?.message ?? '', wide: true },
 ];
 
 export function operationText(op: OperationRecord): string {
@@ -50,7 +60,7 @@ export function operationText(op: OperationRecord): string {
 export function registerOpsCommands(program: Command): Command {
   const ops = program.command('ops').description('operations (jobs): list, show, watch, abort');
 
-  addSortOptions(addJsonOption(ops.command('list').description('operations, newest first')))
+  addSortOptions(addOutputOptions(ops.command('list').description('operations, newest first')))
     .addOption(new Option('--state <state>', 'ACTIVE or FINISHED').choices(['ACTIVE', 'FINISHED']))
     .option('--app <appId>', 'only operations on this app')
     .option('--type <type>', 'only this operation type, e.g. SCALE')
@@ -59,14 +69,15 @@ export function registerOpsCommands(program: Command): Command {
     .action(runAction(async (ctx, _args, opts) => {
       const query = { state: opts.state as string | undefined, appId: opts.app as string | undefined, type: opts.type as string | undefined, from: opts.from as number | undefined, size: opts.size as number };
       const list = (await ctx.client().api<OperationRecord[]>('GET', '/operations', { query })) ?? [];
-      if (opts.json) return ctx.printJson(list);
-      ctx.print(renderTable(list, OPERATION_COLUMNS, { sort: opts.sort as number | undefined, reverse: Boolean(opts.reverse) }));
+      if (ctx.structured) return ctx.printData(list);
+      const kind = [query.state?.toLowerCase(), query.type].filter(Boolean).join(' ');
+      ctx.printTable(list, OPERATION_COLUMNS, opts, `No ${kind ? `${kind} ` : ''}operations${query.appId ? ` on ${query.appId}` : ''}`);
     }));
 
-  addJsonOption(ops.command('show').description('one operation with its progress, messages and result').argument('<operationId>'))
-    .action(runAction(async (ctx, [operationId], opts) => {
+  addOutputOptions(ops.command('show').description('one operation with its progress, messages and result').argument('<operationId>'))
+    .action(runAction(async (ctx, [operationId]) => {
       const op = await fetchOperation(ctx.client(), operationId);
-      if (opts.json) return ctx.printJson(op);
+      if (ctx.structured) return ctx.printData(op);
       ctx.print(operationText(op));
     }));
 
@@ -82,7 +93,11 @@ export function registerOpsCommands(program: Command): Command {
       const results = await abortOperations(ctx.client(), operationIds, opts.force ? 'FORCE' : 'GRACEFUL', opts.deadline as string | undefined);
       if (results.length === 0) ctx.print(operationIds.length ? 'Nothing aborted' : 'No active operations to abort');
       for (const r of results) ctx.print(`${r.operationId}: ${r.aborted ? `abort (${opts.force ? 'force' : 'graceful'}) requested` : `not aborted${r.reason ? ` (${r.reason})` : ''}`}`);
-      return results.some((r) => !r.aborted) ? EXIT.FAILED : EXIT.OK;
+      const refused = results.filter((r) => !r.aborted);
+      if (refused.length === 0) return EXIT.OK;
+      const missing = await firstMissing(ctx, refused.map((r) => ({ kind: 'operation', operationId: r.operationId })));
+      if (missing) throw await missingError(ctx, missing);
+      return EXIT.FAILED;
     }));
 
   return ops;

@@ -1,9 +1,12 @@
 /**
  * Output of the client CLI: borderless aligned tables (cli-table3) with `--sort N` / `--reverse`,
- * key/value blocks, human-readable times and sizes, and `--json`. Every function returns text;
- * the commands decide where it goes, which keeps this file testable without a terminal.
+ * key/value blocks, human-readable times and sizes, and the `-o json|yaml|wide` formats. Every
+ * function returns text; the commands decide where it goes, which keeps this file testable
+ * without a terminal.
  */
+import type { ResourceUsage } from '../../api/resource-types.ts';
 import Table from 'cli-table3';
+import { stringify as stringifyYaml } from 'yaml';
 import type { Clock } from '../../common/clock.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
@@ -12,6 +15,22 @@ export interface Column<T> {
   header: string;
   value: (row: T) => string | number | boolean | undefined | null;
   format?: (value: string | number | boolean | undefined | null, row: T) => string;
+  /** Shown only with `-o wide` (kubectl's convention: wide adds columns, never removes any). */
+  wide?: boolean;
+}
+
+/**
+ * How a command prints its result: `text` (tables and key/value blocks), `wide` (tables with
+ * their extra columns), or the data itself as `json` / `yaml`.
+ */
+export type OutputFormat = 'text' | 'wide' | 'json' | 'yaml';
+
+/** The values `-o/--output` accepts. */
+export const OUTPUT_FORMATS = ['json', 'yaml', 'wide'] as const;
+
+/** The columns a format shows: the `wide` ones only with `-o wide`. */
+export function visibleColumns<T>(columns: readonly Column<T>[], format: OutputFormat): Column<T>[] {
+  return columns.filter((c) => !c.wide || format === 'wide');
 }
 
 export interface SortOptions {
@@ -79,9 +98,19 @@ function formatScalar(value: unknown): string {
   return String(value);
 }
 
-/** Pretty JSON for `--json`. */
+/** Pretty JSON for `--json` / `-o json`. */
 export function renderJson(value: unknown): string {
   return JSON.stringify(value ?? null, null, 2);
+}
+
+/** YAML for `-o yaml` (no trailing newline, like renderJson). */
+export function renderYaml(value: unknown): string {
+  return stringifyYaml(value ?? null, { lineWidth: 0 }).trimEnd();
+}
+
+/** The data of a result in a structured format: YAML for `yaml`, JSON otherwise. */
+export function renderData(value: unknown, format: OutputFormat): string {
+  return format === 'yaml' ? renderYaml(value) : renderJson(value);
 }
 
 /** Epoch ms → local `YYYY-MM-DD HH:mm:ss` (empty for absent or zero). */
@@ -125,13 +154,41 @@ export function formatMemoryMb(mb: number | undefined | null): string {
   return `${Number.isInteger(gb) ? gb : gb.toFixed(1)} GB`;
 }
 
+/** Bytes → `812 B`, `20.1 MB`, `1.2 GB` (binary units, as the memory columns). */
+export function formatBytes(bytes: number | undefined | null): string {
+  if (bytes === undefined || bytes === null || !Number.isFinite(bytes)) return '';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * A running workload's last sample on a few `key: value` lines (instance info, task show):
+ * undefined when it has none (not running, or its executor sends no stats).
+ */
+export function usagePairs(usage: ResourceUsage | undefined): [string, string | undefined][] {
+  if (!usage) return [];
+  const io = usage.networkRxBytes !== undefined || usage.blockReadBytes !== undefined;
+  return [
+    ['CPU Used', `${usage.cpuPercent.toFixed(1)}% of a core (${usage.cpuSeconds.toFixed(1)} s in all)`],
+    ['Memory Used', `${formatBytes(usage.memoryBytes)}${usage.memoryLimitBytes ? ` of ${formatBytes(usage.memoryLimitBytes)} limit` : ''}${usage.oomKills ? `, ${usage.oomKills} OOM kill(s)` : ''}`],
+    ['I/O', io ? `net rx ${formatBytes(usage.networkRxBytes ?? 0)} tx ${formatBytes(usage.networkTxBytes ?? 0)}, block read ${formatBytes(usage.blockReadBytes ?? 0)} write ${formatBytes(usage.blockWriteBytes ?? 0)}` : undefined],
+    ['Sampled', formatTime(usage.sampledAt)],
+  ];
+}
+
 /** `key=value,key=value` for small maps (tags, metadata); empty for none. */
 export function formatMap(map: Record<string, unknown> | undefined | null): string {
   if (!map) return '';
   return Object.entries(map).map(([k, v]) => `${k}=${String(v)}`).join(',');
 }
 
-/** Sums the core sets / memory maps of a resource allocation list (API.md §2.8.7). */
+/** Sums the core sets / memory maps of a resource allocation list (docs/api.md §2.8.7). */
 export function allocationTotals(resources: ReadonlyArray<{ type: string; cores?: Record<string, number[]>; memoryInMB?: Record<string, number> }> | undefined): { cpus: number; memoryMb: number } {
   let cpus = 0;
   let memoryMb = 0;

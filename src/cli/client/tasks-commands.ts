@@ -1,16 +1,17 @@
-/** `corral tasks …`: one-shot tasks, their logs, kill and abort (API.md §3, §5; corral's abort). */
+/** `corral tasks …`: one-shot tasks, their logs, kill and abort (docs/api.md §3, §5; corral's abort). */
 import { Option, type Command } from 'commander';
 import type { TaskInfo } from '../../api/task-types.ts';
 import {
-  addJsonOption, addOperationOptions, addSortOptions, durationOption, opSpecOf, readSpecFile, runAction,
+  addOperationOptions, addOutputOptions, addSortOptions, durationOption, opSpecOf, readSpecFile, runAction,
   type CommandContext,
 } from './command-context.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { seg } from './http-client.ts';
 import { addLogCommands } from './log-commands.ts';
 import { taskLogTarget } from './log-files.ts';
+import { firstMissing, missingError } from './missing-objects.ts';
 import { submitOperation } from './operation-watch.ts';
-import { allocationTotals, formatMemoryMb, formatTime, renderKeyValues, renderTable, type Column } from './output-format.ts';
+import { allocationTotals, formatMemoryMb, usagePairs, formatTime, renderKeyValues, type Column } from './output-format.ts';
 
 export function taskResultText(t: Pick<TaskInfo, 'taskResult'>): string {
   return t.taskResult ? `${t.taskResult.status} (exit ${t.taskResult.exitCode})` : '';
@@ -33,6 +34,9 @@ export const TASK_COLUMNS: Column<TaskInfo>[] = [
   { header: 'Memory', value: (t) => allocationTotals(t.resources).memoryMb, format: (v) => formatMemoryMb(v as number) },
   { header: 'Created', value: (t) => t.created, format: (v) => formatTime(v as number) },
   { header: 'Updated', value: (t) => t.updated, format: (v) => formatTime(v as number) },
+  { header: 'Instance Id', value: (t) => t.instanceId, wide: true },
+  { header: 'Executor Id', value: (t) => t.executorId ?? '', wide: true },
+  { header: 'Executable', value: (t) => executableText(t.executable), wide: true },
 ];
 
 export function taskInfoText(t: TaskInfo): string {
@@ -48,6 +52,7 @@ export function taskInfoText(t: TaskInfo): string {
     ['Host', t.hostname ?? ''],
     ['CPUs', totals.cpus],
     ['Memory', formatMemoryMb(totals.memoryMb)],
+    ...usagePairs(t.resourceUsage),
     ['Error', t.errorMessage ?? ''],
     ['Created By', t.createdBy],
     ['Terminated By', t.terminatedBy],
@@ -72,7 +77,7 @@ interface TaskAbortResult {
 export function registerTasksCommands(program: Command): Command {
   const tasks = program.command('tasks').description('tasks: create, kill, abort, list, show, logs, tail, download');
 
-  addOperationOptions(tasks.command('create').description('create (and start) a task from a JSON spec file ("-" = stdin)').argument('<specFile>'), { parallelism: false })
+  addOperationOptions(tasks.command('create').description('create (and start) a task from a JSON or YAML spec file ("-" = stdin)').argument('<specFile>'), { parallelism: false })
     .action(runAction(async (ctx, [specFile], opts) => {
       const spec = readSpecFile(specFile);
       const body = { type: 'CREATE', spec, opSpec: opSpecOf(opts) };
@@ -102,23 +107,27 @@ export function registerTasksCommands(program: Command): Command {
       const data = await ctx.client().api<{ results?: TaskAbortResult[] }>('POST', '/tasks/abort', { body });
       const results = data?.results ?? [];
       for (const r of results) ctx.print(`${r.sourceAppName}/${r.taskId}: ${r.aborted ? 'abort requested' : `not aborted${r.reason ? ` (${r.reason})` : ''}`}`);
-      return results.some((r) => !r.aborted) ? EXIT.FAILED : EXIT.OK;
+      const refused = results.filter((r) => !r.aborted);
+      if (refused.length === 0) return EXIT.OK;
+      const missing = await firstMissing(ctx, refused.map((r) => ({ kind: 'task', sourceAppName: r.sourceAppName, taskId: r.taskId })));
+      if (missing) throw await missingError(ctx, missing);
+      return EXIT.FAILED;
     }));
 
-  addSortOptions(addJsonOption(tasks.command('list').description('active tasks (finished ones: tasks show)')))
+  addSortOptions(addOutputOptions(tasks.command('list').description('active tasks (finished ones: tasks show)')))
     .option('-a, --app <sourceAppName...>', 'only tasks of these source apps')
     .action(runAction(async (ctx, _args, opts) => {
       let list = (await ctx.client().api<TaskInfo[]>('GET', '/tasks')) ?? [];
       const apps = opts.app as string[] | undefined;
       if (apps?.length) list = list.filter((t) => apps.includes(t.sourceAppName));
-      if (opts.json) return ctx.printJson(list);
-      ctx.print(renderTable(list, TASK_COLUMNS, { sort: opts.sort as number | undefined, reverse: Boolean(opts.reverse) }));
+      if (ctx.structured) return ctx.printData(list);
+      ctx.printTable(list, TASK_COLUMNS, opts, `No active tasks${apps?.length ? ` of ${apps.join(', ')}` : ''} (finished ones: corral tasks show SOURCE_APP TASK_ID)`);
     }));
 
-  addJsonOption(tasks.command('show').description('details of one task, active or finished').argument('<sourceAppName>').argument('<taskId>'))
-    .action(runAction(async (ctx, [sourceAppName, taskId], opts) => {
+  addOutputOptions(tasks.command('show').description('details of one task, active or finished').argument('<sourceAppName>').argument('<taskId>'))
+    .action(runAction(async (ctx, [sourceAppName, taskId]) => {
       const task = await getTask(ctx, sourceAppName, taskId);
-      if (opts.json) return ctx.printJson(task);
+      if (ctx.structured) return ctx.printData(task);
       ctx.print(taskInfoText(task));
     }));
 

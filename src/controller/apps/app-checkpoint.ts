@@ -8,27 +8,11 @@
  * had started (instances carry the operationId, so even a step whose checkpoint write was
  * lost finds its instance again).
  */
-import type { InstanceRecord } from '../../api/app-types.ts';
 import type { AppModel } from './app-model.ts';
+import type { StepRecord } from '../instances/instance-step-plan.ts';
 
-export type StepKind = 'start' | 'stop' | 'replace';
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
-
-export interface StepRecord {
-  id: number;
-  kind: StepKind;
-  /** The instance to stop (stop) or to replace (replace). */
-  instanceId?: string;
-  /** The instance this step started (start, replace). */
-  newInstanceId?: string;
-  /** replace: stop the old one before starting the new one. */
-  stopFirst?: boolean;
-  /** replace: the half in progress. */
-  phase?: 'start' | 'stop';
-  status: StepStatus;
-  startedAt?: number;
-  message?: string;
-}
+export type { StepKind, StepRecord, StepStatus } from '../instances/instance-step-plan.ts';
+export { planReplacements, planStops, reattachOrphans } from '../instances/instance-step-plan.ts';
 
 export type AppPhase = 'plan' | 'steps' | 'settle';
 
@@ -50,7 +34,7 @@ export function readCheckpoint(raw: Record<string, unknown> | undefined): AppChe
 /**
  * Steps that bring the app from its live instances to `target`: start the missing ones, or stop
  * the surplus — instances not yet HEALTHY first (cheapest, serving nobody), then the HEALTHY
- * ones oldest first (API.md §2.3.3).
+ * ones oldest first (docs/api.md §2.3.3).
  */
 export function planScale(model: AppModel, appId: string, target: number): StepRecord[] {
   const up = model.comingUp(appId);
@@ -62,34 +46,4 @@ export function planScale(model: AppModel, appId: string, target: number): StepR
   const notHealthy = up.filter((i) => i.state !== 'HEALTHY').sort((a, b) => b.created - a.created);
   const healthy = up.filter((i) => i.state === 'HEALTHY'); // already oldest first
   return [...notHealthy, ...healthy].slice(0, surplus).map((i, id) => ({ id, kind: 'stop' as const, instanceId: i.instanceId, status: 'pending' as const }));
-}
-
-export function planStops(instanceIds: readonly string[]): StepRecord[] {
-  return instanceIds.map((instanceId, id) => ({ id, kind: 'stop' as const, instanceId, status: 'pending' as const }));
-}
-
-export function planReplacements(instanceIds: readonly string[], stopFirst: boolean): StepRecord[] {
-  return instanceIds.map((instanceId, id) => ({ id, kind: 'replace' as const, instanceId, stopFirst, status: 'pending' as const }));
-}
-
-/**
- * After a restart: a start step whose checkpoint lost its instance id gets it back from the
- * instances that name this operation and that no step claims.
- */
-export function reattachOrphans(checkpoint: AppCheckpoint, owned: readonly InstanceRecord[]): void {
-  const claimed = new Set(checkpoint.steps.map((s) => s.newInstanceId).filter((id): id is string => !!id));
-  const orphans = owned.filter((i) => !claimed.has(i.instanceId));
-  for (const step of checkpoint.steps) {
-    if (orphans.length === 0) return;
-    const open = step.status === 'pending' || step.status === 'running';
-    const startsSomething = step.kind === 'start' || step.kind === 'replace';
-    if (open && startsSomething && !step.newInstanceId) {
-      const orphan = orphans.shift();
-      if (!orphan) return;
-      step.newInstanceId = orphan.instanceId;
-      step.startedAt ??= orphan.created;
-      step.status = 'running';
-      if (step.kind === 'replace') step.phase = 'start';
-    }
-  }
 }

@@ -1,5 +1,5 @@
 /**
- * Accepting application operations (API.md §2.1–§2.4): parse, gate, validate against the app's
+ * Accepting application operations (docs/api.md §2.1–§2.4): parse, gate, validate against the app's
  * state and the cluster, apply the immediate effects (expected count, `*_REQUESTED` state), and
  * hand a persisted operation record to the engine. Everything is written before the answer.
  * Requests for the same app are serialised, so a state check and its write never interleave
@@ -8,11 +8,12 @@
 import type { AppRecord } from '../../api/app-types.ts';
 import type { ClusterOpSpec } from '../../api/spec-types.ts';
 import { checkAppSpec, parseAppOperation, type AppOperation } from '../../api/validation/index.ts';
+import { MAX_INSTANCES } from '../../api/validation/instance-limits.ts';
 import { CommandValidationError, PlainFailureError } from '../../common/errors.ts';
 import { appIdOf, newOperationId } from '../../common/ids.ts';
-import type { ControllerContext, Principal } from '../context.ts';
-import type { OperationEngine } from '../operations/operation-engine.ts';
-import { newOperationRecord } from '../operations/operation-record.ts';
+import type { ControllerContext } from '../context.ts';
+import type { Principal } from '../../api/auth-types.ts';
+import type { Operations } from '../operations/operations-port.ts';
 import { capacityCheck, type PlacementDeps } from '../scheduler/placement.ts';
 import { SCALE_FAMILY } from './app-checkpoint.ts';
 import { COMING_UP_STATES, type AppModel } from './app-model.ts';
@@ -29,16 +30,16 @@ const ACTIVE_IDS_STATES = COMING_UP_STATES;
 export class AppCommands {
   private readonly ctx: ControllerContext;
   private readonly model: AppModel;
-  private readonly engine: OperationEngine;
+  private readonly operations: Operations;
 
   constructor(
     ctx: ControllerContext,
     model: AppModel,
-    engine: OperationEngine,
+    operations: Operations,
   ) {
     this.ctx = ctx;
     this.model = model;
-    this.engine = engine;
+    this.operations = operations;
   }
 
   private get placement(): PlacementDeps {
@@ -56,22 +57,19 @@ export class AppCommands {
 
   /** Drove's cancel: a graceful abort of the app's current operation. */
   async cancel(appId: string, principal: Principal): Promise<void> {
-    const ops = this.engine.pending({ kind: 'app', appId }).filter((op) => CANCELLABLE_TYPES.has(op.record.type));
+    const ops = this.operations.pending({ kind: 'app', appId }).filter((op) => CANCELLABLE_TYPES.has(op.record.type));
     let registered = false;
     for (const op of ops) {
       if (op.record.state === 'CANCELLING') registered = true;
-      else registered = (await this.engine.cancel(op.operationId, { kind: 'cancel', by: principal.username })).aborted || registered;
+      else registered = (await this.operations.cancel(op.operationId, { kind: 'cancel', by: principal.username })).aborted || registered;
     }
     if (!registered) throw new PlainFailureError('Current operation could not be cancelled');
   }
 
   /** Submits an operation the controller itself decided on (recovery, blacklist moves). */
   async submitInternal(appId: string, type: 'RECOVER' | 'BLACKLIST_MOVE' | 'DESTROY', request: Record<string, unknown>): Promise<string> {
-    const record = newOperationRecord({
-      operationId: newOperationId(), type, target: { kind: 'app', appId }, opSpec: this.ctx.defaultOpSpec,
-      createdBy: 'controller', request, now: this.ctx.clock.now(),
-    });
-    await this.engine.submit(record);
+    const record = this.operations.newRecord({ type, target: { kind: 'app', appId }, opSpec: this.ctx.defaultOpSpec, createdBy: 'controller', request });
+    await this.operations.submit(record);
     return record.operationId;
   }
 
@@ -87,6 +85,7 @@ export class AppCommands {
     switch (op.type) {
       case 'START_INSTANCES': {
         const target = this.model.healthyCount(appId) + op.instances;
+        if (target > MAX_INSTANCES) throw new CommandValidationError(`App ${appId} would have ${target} instances; an app has at most ${MAX_INSTANCES}`);
         if (op.instances > 0) this.assertCapacity(app, op.instances);
         request = { instances: op.instances, requiredInstances: target };
         Object.assign(next, { requiredInstances: target, state: 'SCALING_REQUESTED' });
@@ -131,11 +130,9 @@ export class AppCommands {
     }
     const changed = next.state !== app.state || next.requiredInstances !== app.requiredInstances;
     if (changed) await this.model.saveApp(next);
-    const record = newOperationRecord({
-      operationId, type: op.type, target: { kind: 'app', appId }, opSpec, createdBy: user, request, now: this.ctx.clock.now(),
-    });
+    const record = this.operations.newRecord({ operationId, type: op.type, target: { kind: 'app', appId }, opSpec, createdBy: user, request });
     try {
-      await this.engine.submit(record);
+      await this.operations.submit(record);
     } catch (error) {
       // Nothing half-done: the app goes back to what it was when the operation cannot be recorded.
       if (changed) await this.model.saveApp({ ...app }).catch(() => undefined);
@@ -153,12 +150,12 @@ export class AppCommands {
       appId, spec: op.spec, state: op.instances > 0 ? 'RUNNING' : 'MONITORING', requiredInstances: op.instances,
       created: now, updated: now, createdBy: user,
     });
-    const record = newOperationRecord({
-      operationId: newOperationId(), type: 'CREATE', target: { kind: 'app', appId }, opSpec: op.opSpec, createdBy: user,
-      request: { instances: op.instances, requiredInstances: op.instances }, now,
+    const record = this.operations.newRecord({
+      type: 'CREATE', target: { kind: 'app', appId }, opSpec: op.opSpec, createdBy: user,
+      request: { instances: op.instances, requiredInstances: op.instances },
     });
     try {
-      await this.engine.submit(record);
+      await this.operations.submit(record);
     } catch (error) {
       await this.model.deleteApp(appId).catch(() => undefined);
       throw error;
@@ -179,9 +176,9 @@ export class AppCommands {
 
   /** A SCALE while SCALING_REQUESTED replaces the target: the scale in progress is cancelled gracefully. */
   private async supersede(appId: string, operationId: string, user: string): Promise<void> {
-    for (const running of this.engine.pending({ kind: 'app', appId })) {
+    for (const running of this.operations.pending({ kind: 'app', appId })) {
       if (!SCALE_FAMILY.has(running.record.type) || running.record.state === 'CANCELLING') continue;
-      await this.engine.cancel(running.operationId, { kind: 'superseded', by: user, operationId });
+      await this.operations.cancel(running.operationId, { kind: 'superseded', by: user, operationId });
     }
   }
 }

@@ -1,4 +1,4 @@
-/** Metadata of APP_STATE_CHANGE and INSTANCE_STATE_CHANGE events (API.md §4.8.4). */
+/** Metadata of APP_STATE_CHANGE and INSTANCE_STATE_CHANGE events (docs/api.md §4.8.4). */
 import type { AppRecord, InstanceRecord } from '../../api/app-types.ts';
 import { appCores, appMemory } from './app-views.ts';
 

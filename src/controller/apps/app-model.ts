@@ -1,86 +1,36 @@
 /**
  * The leader's live model of applications and their live instances (every instance not yet
- * STOPPED or LOST). Every change is written to the store first and applied here after the write
- * succeeded; reads are served from here. Terminal instances leave the model (they stay readable
- * from the store as old instances) after their resources were released in the ledger and the
- * executor was told to `forget` them.
- *
- * Instance writes go through a batch writer so a burst of executor reports costs one store
- * transaction; events are still emitted once per state change, in order.
+ * STOPPED or LOST). Applications are written to the store first and applied here after the
+ * write succeeded; reads are served from here. The instance half is the shared instance book
+ * (instances/instance-book.ts): batched writes, waits, stop requests, per-executor counts.
  */
-import { EventEmitter } from 'node:events';
-import type { AppRecord, InstanceRecord, InstanceState } from '../../api/app-types.ts';
-import type { AbortMode } from '../../api/operation-types.ts';
-import { allocationFromWire, type ResourceLedger } from '../scheduler/resource-ledger.ts';
-import type { EventBus, ExecutorRegistry } from '../context.ts';
+import type { AppRecord, InstanceRecord } from '../../api/app-types.ts';
+import type { DroveEventType } from '../../api/cluster-types.ts';
 import type { Store } from '../store/store.ts';
-import type { Clock } from '../../common/clock.ts';
-import type { Logger } from '../../common/logger.ts';
+import { InstanceBook, LIVE_INSTANCE_STATES, type InstanceBookDeps } from '../instances/instance-book.ts';
 import { appEventMetadata, instanceEventMetadata } from './app-events.ts';
-import { BatchWriter, KeyedLock } from './keyed-lock.ts';
 
-/** Instance states after which nothing more happens: resources are free, the executor may forget it. */
-export const TERMINAL_INSTANCE_STATES: ReadonlySet<InstanceState> = new Set(['STOPPED', 'LOST']);
-export const LIVE_INSTANCE_STATES: InstanceState[] = [
-  'PENDING', 'PROVISIONING', 'PROVISIONING_FAILED', 'STARTING', 'START_FAILED', 'UNREADY', 'READINESS_CHECK_FAILED',
-  'READY', 'HEALTHY', 'UNHEALTHY', 'STOPPING', 'DEPROVISIONING', 'UNKNOWN',
-];
-/** Up or on the way up (counted towards a scale target). */
-export const COMING_UP_STATES: ReadonlySet<InstanceState> = new Set(['PENDING', 'PROVISIONING', 'STARTING', 'UNREADY', 'READY', 'HEALTHY', 'UNKNOWN']);
+export { COMING_UP_STATES, LIVE_INSTANCE_STATES, TERMINAL_INSTANCE_STATES } from '../instances/instance-book.ts';
+export type { InstanceBookEvents as AppModelEvents } from '../instances/instance-book.ts';
 
-export interface AppModelEvents {
-  /** After an instance change was persisted and applied. `previous` is undefined for new instances. */
-  instance: [record: InstanceRecord, previous: InstanceRecord | undefined];
-}
-
-export interface AppModelDeps {
+export interface AppModelDeps extends InstanceBookDeps {
   store: Store;
-  events: EventBus;
-  executors: ExecutorRegistry;
-  ledger: ResourceLedger;
-  clock: Clock;
-  logger: Logger;
 }
 
-export class AppModel extends EventEmitter<AppModelEvents> {
+export class AppModel extends InstanceBook {
   private readonly apps = new Map<string, AppRecord>();
-  private readonly live = new Map<string, InstanceRecord>();
-  private readonly byApp = new Map<string, Set<string>>();
-  /** appId → executorId → live instances there (placement's per-host counts, kept incrementally). */
-  private readonly perExecutor = new Map<string, Map<string, number>>();
-  /** Placements counted in `perExecutor` whose record is not applied yet. */
-  private readonly reserved = new Set<string>();
-  private readonly waiters = new Map<string, Set<(record: InstanceRecord) => void>>();
-  private readonly writer: BatchWriter<InstanceRecord>;
-  /** Instance writes not yet applied, newest per instance. */
-  private readonly queued = new Map<string, InstanceRecord>();
-  readonly locks = new KeyedLock();
-  /** Stops asked of executors and not yet seen through (resent when an executor reconnects). */
-  readonly stopRequests = new Map<string, { mode: AbortMode; reason: string }>();
-  /** When this controller sent `startInstance` (a snapshot may not show it yet). */
-  readonly startSentAt = new Map<string, number>();
-
-  private readonly deps: AppModelDeps;
+  private readonly store: Store;
 
   constructor(deps: AppModelDeps) {
-    super();
-    this.deps = deps;
-    this.setMaxListeners(0);
-    this.writer = new BatchWriter((items) => this.flushInstances(items));
+    super(deps);
+    this.store = deps.store;
   }
 
   /** Loads apps and live instances from the store and re-claims their resources. */
   async load(): Promise<void> {
     this.apps.clear();
-    this.live.clear();
-    this.byApp.clear();
-    this.perExecutor.clear();
-    for (const app of await this.deps.store.listApps()) this.apps.set(app.appId, app);
-    for (const instance of await this.deps.store.listInstances({ states: LIVE_INSTANCE_STATES })) {
-      this.index(instance);
-      const allocation = allocationFromWire(instance.resources);
-      if (instance.executorId && allocation) this.deps.ledger.claim(instance.instanceId, instance.executorId, allocation);
-    }
+    for (const app of await this.store.listApps()) this.apps.set(app.appId, app);
+    this.loadInstances(await this.store.listInstances({ states: LIVE_INSTANCE_STATES }));
   }
 
   app(appId: string): AppRecord | undefined {
@@ -92,39 +42,8 @@ export class AppModel extends EventEmitter<AppModelEvents> {
     return [...this.apps.values()].sort((a, b) => (a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : 0));
   }
 
-  instance(instanceId: string): InstanceRecord | undefined {
-    return this.live.get(instanceId);
-  }
-
-  /** Live instances of an app, oldest first. */
-  instances(appId: string): InstanceRecord[] {
-    const ids = this.byApp.get(appId);
-    if (!ids) return [];
-    const list: InstanceRecord[] = [];
-    for (const id of ids) {
-      const record = this.live.get(id);
-      if (record) list.push(record);
-    }
-    return list.sort((a, b) => a.created - b.created || (a.instanceId < b.instanceId ? -1 : 1));
-  }
-
-  allInstances(): IterableIterator<InstanceRecord> {
-    return this.live.values();
-  }
-
-  healthyCount(appId: string): number {
-    let count = 0;
-    for (const id of this.byApp.get(appId) ?? []) if (this.live.get(id)?.state === 'HEALTHY') count++;
-    return count;
-  }
-
-  /** Instances up or coming up and not asked to stop. */
-  comingUp(appId: string): InstanceRecord[] {
-    return this.instances(appId).filter((i) => COMING_UP_STATES.has(i.state) && !this.stopRequests.has(i.instanceId));
-  }
-
   async createApp(record: AppRecord): Promise<void> {
-    await this.deps.store.insertApp(structuredClone(record));
+    await this.store.insertApp(structuredClone(record));
     this.apps.set(record.appId, record);
     this.emitEvent('APP_STATE_CHANGE', appEventMetadata(record));
   }
@@ -133,177 +52,28 @@ export class AppModel extends EventEmitter<AppModelEvents> {
   async saveApp(record: AppRecord): Promise<void> {
     const previous = this.apps.get(record.appId);
     record.updated = this.deps.clock.now();
-    await this.deps.store.updateApp(structuredClone(record));
+    await this.store.updateApp(structuredClone(record));
     this.apps.set(record.appId, record);
     if (!previous || previous.state !== record.state) this.emitEvent('APP_STATE_CHANGE', appEventMetadata(record));
   }
 
   /** Deletes the app and all its instance records (DESTROY). */
   async deleteApp(appId: string): Promise<void> {
-    await this.writer.idle();
-    await this.deps.store.deleteApp(appId);
+    await this.idle();
+    await this.store.deleteApp(appId);
     this.apps.delete(appId);
-    for (const id of this.byApp.get(appId) ?? []) {
-      this.deps.ledger.release(id);
-      this.live.delete(id);
-    }
-    this.byApp.delete(appId);
-    this.perExecutor.delete(appId);
+    this.dropOwner(appId);
   }
 
-  /**
-   * Persists an instance change; resolves once it is stored and applied. A terminal state is
-   * final: a later non-terminal write for the same instance (a stale report) is dropped.
-   */
-  saveInstance(record: InstanceRecord): Promise<void> {
-    const queued = this.queued.get(record.instanceId);
-    if (queued && TERMINAL_INSTANCE_STATES.has(queued.state) && !TERMINAL_INSTANCE_STATES.has(record.state)) return Promise.resolve();
-    this.queued.set(record.instanceId, record);
-    return this.writer.write(record);
+  protected persistInstances(records: InstanceRecord[]): Promise<void> {
+    return this.store.upsertInstances(records);
   }
 
-  /** Resolves when every instance write so far is stored (before the store closes). */
-  idle(): Promise<void> {
-    return this.writer.idle();
+  protected ownerExists(appId: string): boolean {
+    return this.apps.has(appId);
   }
 
-  /** The newest version of a live instance, including a change still being written. */
-  latest(instanceId: string): InstanceRecord | undefined {
-    return this.queued.get(instanceId) ?? this.live.get(instanceId);
-  }
-
-  /**
-   * Resolves with the instance once `done(record)` holds (checked now and on every change),
-   * rejects with the signal's reason when it aborts. Terminal instances are still delivered.
-   */
-  waitFor(instanceId: string, done: (record: InstanceRecord) => boolean, signal: AbortSignal): Promise<InstanceRecord> {
-    return new Promise((resolve, reject) => {
-      const current = this.live.get(instanceId);
-      if (current && done(current)) return resolve(current);
-      if (signal.aborted) return reject(signal.reason);
-      const set = this.waiters.get(instanceId) ?? new Set();
-      this.waiters.set(instanceId, set);
-      const cleanup = (): void => {
-        set.delete(check);
-        if (set.size === 0) this.waiters.delete(instanceId);
-        signal.removeEventListener('abort', onAbort);
-      };
-      const check = (record: InstanceRecord): void => {
-        if (!done(record)) return;
-        cleanup();
-        resolve(record);
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(signal.reason);
-      };
-      set.add(check);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  /** Asks the executor to stop an instance (remembered, and re-sent when the executor reconnects). */
-  requestStop(instanceId: string, mode: AbortMode, reason: string): boolean {
-    const record = this.live.get(instanceId);
-    if (!record || TERMINAL_INSTANCE_STATES.has(record.state)) return false;
-    const previous = this.stopRequests.get(instanceId);
-    if (previous?.mode === 'FORCE' || (previous && mode === 'GRACEFUL')) return true;
-    this.stopRequests.set(instanceId, { mode, reason });
-    if (!record.executorId) return false;
-    return this.deps.executors.send(record.executorId, { type: 'stopInstance', instanceId, mode, reason });
-  }
-
-  /** Re-sends pending stops to an executor that (re)connected. */
-  resendStops(executorId: string): void {
-    for (const [instanceId, request] of this.stopRequests) {
-      const record = this.live.get(instanceId);
-      if (record?.executorId !== executorId) continue;
-      this.deps.executors.send(executorId, { type: 'stopInstance', instanceId, mode: request.mode, reason: request.reason });
-    }
-  }
-
-  /** Live instances of an app per executor, including placements not yet stored (per-host limits). */
-  countsPerExecutor(appId: string): ReadonlyMap<string, number> {
-    return this.perExecutor.get(appId) ?? new Map();
-  }
-
-  /** Counts a placement at once, before its record is written, so concurrent starts see it. */
-  reservePlacement(appId: string, executorId: string, instanceId: string): void {
-    this.reserved.add(instanceId);
-    this.count(appId, executorId, 1);
-  }
-
-  /** Undoes a reservation whose record could not be written. */
-  releasePlacement(appId: string, executorId: string, instanceId: string): void {
-    if (this.reserved.delete(instanceId)) this.count(appId, executorId, -1);
-  }
-
-  private index(record: InstanceRecord): void {
-    const counted = this.reserved.delete(record.instanceId);
-    if (!this.live.has(record.instanceId) && record.executorId && !counted) this.count(record.appId, record.executorId, 1);
-    this.live.set(record.instanceId, record);
-    let ids = this.byApp.get(record.appId);
-    if (!ids) this.byApp.set(record.appId, (ids = new Set()));
-    ids.add(record.instanceId);
-  }
-
-  private unindex(record: InstanceRecord): void {
-    const known = this.live.get(record.instanceId);
-    if (known?.executorId) this.count(known.appId, known.executorId, -1);
-    this.live.delete(record.instanceId);
-    const ids = this.byApp.get(record.appId);
-    ids?.delete(record.instanceId);
-    if (ids?.size === 0) this.byApp.delete(record.appId);
-  }
-
-  private count(appId: string, executorId: string, delta: number): void {
-    let counts = this.perExecutor.get(appId);
-    if (!counts) this.perExecutor.set(appId, (counts = new Map()));
-    const next = (counts.get(executorId) ?? 0) + delta;
-    if (next > 0) counts.set(executorId, next);
-    else counts.delete(executorId);
-    if (counts.size === 0) this.perExecutor.delete(appId);
-  }
-
-  private async flushInstances(items: InstanceRecord[]): Promise<void> {
-    const latest = new Map<string, InstanceRecord>();
-    for (const item of items) latest.set(item.instanceId, item);
-    try {
-      await this.deps.store.upsertInstances([...latest.values()].map((r) => structuredClone(r)));
-    } catch (error) {
-      for (const item of items) if (this.queued.get(item.instanceId) === item) this.queued.delete(item.instanceId);
-      throw error;
-    }
-    const forget = new Map<string, string[]>();
-    for (const record of items) {
-      if (this.queued.get(record.instanceId) === record) this.queued.delete(record.instanceId);
-      const previous = this.live.get(record.instanceId);
-      if (!previous && !this.apps.has(record.appId)) continue; // app destroyed meanwhile
-      const terminal = TERMINAL_INSTANCE_STATES.has(record.state);
-      if (terminal) {
-        this.unindex(record);
-        this.deps.ledger.release(record.instanceId);
-        this.stopRequests.delete(record.instanceId);
-        this.startSentAt.delete(record.instanceId);
-        if (record.executorId) {
-          const list = forget.get(record.executorId) ?? [];
-          list.push(record.instanceId);
-          forget.set(record.executorId, list);
-        }
-      } else {
-        this.index(record);
-      }
-      if (!previous || previous.state !== record.state) {
-        const host = record.executorId ? this.deps.executors.get(record.executorId)?.record.hostname : undefined;
-        this.emitEvent('INSTANCE_STATE_CHANGE', instanceEventMetadata(record, host));
-      }
-      for (const wake of [...(this.waiters.get(record.instanceId) ?? [])]) wake(record);
-      this.emit('instance', record, previous);
-    }
-    for (const [executorId, instanceIds] of forget) this.deps.executors.send(executorId, { type: 'forget', instanceIds });
-  }
-
-  private emitEvent(type: 'APP_STATE_CHANGE' | 'INSTANCE_STATE_CHANGE', metadata: Record<string, string | number>): void {
-    this.deps.events.emit(type, metadata).catch((error: unknown) => this.deps.logger.warn({ err: error, type }, 'could not record event'));
+  protected instanceEvent(record: InstanceRecord, executorHost: string | undefined): [DroveEventType, Record<string, string | number>] {
+    return ['INSTANCE_STATE_CHANGE', instanceEventMetadata(record, executorHost)];
   }
 }

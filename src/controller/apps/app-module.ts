@@ -1,27 +1,29 @@
 /**
- * The applications module (issues 4 and 5): application operations end to end, the operation
- * engine and its abort API, recovery, blacklist moves, service discovery and retention.
+ * The applications module: application operations end to end (the `app` operation kind),
+ * recovery, blacklist moves, service discovery and retention.
  *
- *   start: load apps + live instances (re-claim resources) ─▶ listen to executor reports
- *          ─▶ resume active operations ─▶ blacklist moves ─▶ periodic reconcile + retention
- *   stop:  the reverse; running operations are halted, not ended (the next leader resumes them)
+ *   load:  apps + live instances (re-claim resources) ─▶ listen to executor reports
+ *          (then the operation engine resumes active operations)
+ *   start: blacklist moves ─▶ periodic reconcile + retention
+ *   stop:  the reverse (running operations were halted, not ended: the next leader resumes them)
  */
-import type { ControllerContext, ControllerModule } from '../context.ts';
-import { registerEndpointRoutes } from '../endpoints/endpoint-routes.ts';
-import { OperationAborts, type AbortTasksFunction } from '../operations/operation-abort.ts';
-import { OperationEngine } from '../operations/operation-engine.ts';
-import { registerOperationRoutes } from '../operations/operation-routes.ts';
-import { AppReconciler } from '../reconciler/app-reconciler.ts';
-import { BlacklistMover } from '../reconciler/blacklist-mover.ts';
-import { InstanceReconciler } from '../reconciler/instance-reconciler.ts';
-import { RetentionSweeper } from '../reconciler/retention-sweeper.ts';
+import type { ControllerContext } from '../context.ts';
+import type { ControllerModule } from '../controller-module.ts';
+import { registerEndpointRoutes } from './endpoint-routes.ts';
+import { registerInstanceApiRoutes } from './instance-api-routes.ts';
+import { AppReconciler } from './app-reconciler.ts';
+import { BlacklistMover } from './blacklist-mover.ts';
+import { InstanceReconciler } from '../instances/instance-reconciler.ts';
+import { AppRetention } from './app-retention.ts';
 import { place } from '../scheduler/placement.ts';
-import type { AppServices } from '../reconciler/app-services.ts';
+import { CandidateCache } from '../scheduler/candidate-cache.ts';
+import type { AppServices } from './app-services.ts';
 import { AppCommands } from './app-commands.ts';
-import { AppModel } from './app-model.ts';
-import { AppOperationRunner } from './app-operation-runner.ts';
+import { AppModel, TERMINAL_INSTANCE_STATES } from './app-model.ts';
+import { AppOperationKind } from './app-operation-kind.ts';
 import { registerAppRoutes } from './app-routes.ts';
 import { AppSteps, type PlaceFunction } from './app-steps.ts';
+import { appDashboardStats } from './app-views.ts';
 
 export interface AppModuleOptions {
   /** Periodic app check (Drove: 30 s). Default 10 s. */
@@ -34,18 +36,15 @@ export interface AppModuleOptions {
   staleAppAgeMs?: number;
   /** Placement function (tests may substitute one). Default: the scheduler's `place`. */
   place?: PlaceFunction;
-  /** Task-operation abort (tests); default: `abortTasks` of src/controller/tasks/task-abort.ts. */
-  abortTasks?: AbortTasksFunction;
 }
 
 /** The module plus its parts, for tests and the benchmarks. */
 export interface AppModule extends ControllerModule {
   readonly model: AppModel;
-  readonly engine: OperationEngine;
   readonly commands: AppCommands;
   readonly reconciler: AppReconciler;
   readonly instances: InstanceReconciler;
-  readonly retention: RetentionSweeper;
+  readonly retention: AppRetention;
 }
 
 export function createAppModule(ctx: ControllerContext, options: AppModuleOptions = {}): AppModule {
@@ -54,24 +53,25 @@ export function createAppModule(ctx: ControllerContext, options: AppModuleOption
   const steps = new AppSteps({
     model,
     executors: ctx.executors,
-    placement: { executors: ctx.executors, ledger: ctx.ledger },
+    placement: { executors: ctx.executors, ledger: ctx.ledger, observePlacement: ctx.observePlacement, candidates: new CandidateCache() },
     place: options.place ?? place,
     clock: ctx.clock,
     killTimeoutMs: ctx.config.killTimeoutMs,
     cleanupWaitMs: ctx.config.killTimeoutMs + ctx.config.executorLostAfterMs + 5_000,
+    fetchMaxBytes: ctx.config.controllerFetchMaxBytes,
+    tokens: ctx.instanceTokens,
   });
-  const runner = new AppOperationRunner({ model, steps, now: () => ctx.clock.now() });
-  // The reconciler and mover are created after the engine that reports to them.
-  const finished: ((record: import('../../api/operation-types.ts').OperationRecord) => void)[] = [];
-  const engine = new OperationEngine({
-    store: ctx.store, events: ctx.events, clock: ctx.clock, logger, runner,
-    onFinished: (record) => finished.forEach((listener) => listener(record)),
-  });
-  const commands = new AppCommands(ctx, model, engine);
-  const services: AppServices = { ctx: { ...ctx, logger }, model, engine, commands };
+  ctx.operations.registerKind(new AppOperationKind({
+    model, steps, now: () => ctx.clock.now(),
+    hasSuccessor: (op) => ctx.operations.pending(op.record.target).some((other) => other !== op),
+  }));
+  const commands = new AppCommands(ctx, model, ctx.operations);
+  const services: AppServices = { ctx: { ...ctx, logger }, model, operations: ctx.operations, commands };
   const instances: InstanceReconciler = new InstanceReconciler({ ...ctx, logger }, model, {
     startGraceMs: Math.max(10_000, 2 * ctx.config.snapshotIntervalMs),
     onAppsAffected: (appIds) => reconciler.kick(appIds),
+    owns: (report) => report.localService !== true,
+    storedInstance: (appId, instanceId) => ctx.store.getInstance(appId, instanceId),
   });
   const reconciler: AppReconciler = new AppReconciler(services, {
     intervalMs: options.reconcileIntervalMs ?? 10_000,
@@ -79,26 +79,36 @@ export function createAppModule(ctx: ControllerContext, options: AppModuleOption
     beforePass: () => instances.sweepAbsentExecutors(),
   });
   const mover = new BlacklistMover(services);
-  const retention = new RetentionSweeper(services, {
+  const retention = new AppRetention(services, {
     intervalMs: options.retentionIntervalMs ?? 3_600_000,
     staleAppAgeMs: options.staleAppAgeMs ?? 7 * 86_400_000,
   });
-  const aborts = new OperationAborts(ctx, engine, options.abortTasks);
-  finished.push((record) => reconciler.operationFinished(record), (record) => mover.operationFinished(record));
+  ctx.operations.onFinished((record) => {
+    if (record.target.kind !== 'app') return;
+    reconciler.operationFinished(record);
+    mover.operationFinished(record);
+  });
 
   return {
     name: 'applications',
-    model, engine, commands, reconciler, instances, retention,
+    model, commands, reconciler, instances, retention,
     registerRoutes(app) {
       registerAppRoutes(app, ctx, model, commands);
-      registerOperationRoutes(app, ctx, engine, aborts);
       registerEndpointRoutes(app, ctx, model);
+      registerInstanceApiRoutes(app, model);
     },
-    async start() {
+    async dashboard() {
+      return { appStats: appDashboardStats(model) };
+    },
+    async load() {
       await model.load();
       instances.attach();
-      const resumed = await engine.resume();
-      if (resumed > 0) logger.info({ resumed }, 'resumed application operations');
+      // Signing keys older than every running instance's start can go (docs/api.md §4.10).
+      let oldest = ctx.clock.now();
+      for (const record of model.allInstances()) if (!TERMINAL_INSTANCE_STATES.has(record.state)) oldest = Math.min(oldest, record.created);
+      await ctx.instanceTokens.prune(oldest).catch((error: unknown) => logger.warn({ err: error }, 'could not drop old instance-token keys'));
+    },
+    async start() {
       mover.start();
       // The blacklist endpoint now leaves BLACKLISTED to the mover (after the moves).
       ctx.movesInstancesOffBlacklisted = true;
@@ -112,7 +122,6 @@ export function createAppModule(ctx: ControllerContext, options: AppModuleOption
       mover.stop();
       ctx.movesInstancesOffBlacklisted = false;
       instances.detach();
-      await engine.stop();
       await model.idle();
     },
   };

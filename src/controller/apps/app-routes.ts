@@ -1,4 +1,4 @@
-/** Application routes (API.md §2): operations, cancel, validate, reads. */
+/** Application routes (docs/api.md §2): operations, cancel, validate, reads. */
 import type { FastifyInstance } from 'fastify';
 import { ACTIVE_INSTANCE_STATES, type InstanceState } from '../../api/app-types.ts';
 import { checkAppSpec, parseAppSpec, renderAppSpec } from '../../api/validation/index.ts';
@@ -10,6 +10,9 @@ import type { AppCommands } from './app-commands.ts';
 import type { AppModel } from './app-model.ts';
 import { appSummary, instanceInfo } from './app-views.ts';
 
+/** States in which an instance's process runs (its last usage sample is shown; none after it ended). */
+const RUNNING_INSTANCE_STATES: ReadonlySet<InstanceState> = new Set(['UNREADY', 'READY', 'HEALTHY', 'UNHEALTHY', 'STOPPING']);
+
 const MAX_INT = 2147483646;
 const OLD_STATES: InstanceState[] = ['STOPPED', 'LOST', 'PROVISIONING_FAILED', 'START_FAILED', 'READINESS_CHECK_FAILED', 'UNKNOWN'];
 const ALL_INSTANCE_STATES: ReadonlySet<string> = new Set([...ACTIVE_INSTANCE_STATES, ...OLD_STATES]);
@@ -19,12 +22,12 @@ type InstanceParams = { Params: { appId: string; instanceId: string } };
 type Query = Record<string, string | string[] | undefined>;
 
 export function registerAppRoutes(app: FastifyInstance, ctx: ControllerContext, model: AppModel, commands: AppCommands): void {
-  const submit = async (request: { body: unknown; principal: import('../context.ts').Principal }) =>
+  const submit = async (request: { body: unknown; principal: import('../../api/auth-types.ts').Principal }) =>
     success(await commands.submit(request.body, request.principal));
   app.post('/apis/v1/applications/operations', { config: { roles: 'RW' } }, submit);
   app.post('/apis/v1/operations', { config: { roles: 'RW' } }, submit);
 
-  const cancel = async (request: { params: { appId: string }; principal: import('../context.ts').Principal }) => {
+  const cancel = async (request: { params: { appId: string }; principal: import('../../api/auth-types.ts').Principal }) => {
     await commands.cancel(request.params.appId, request.principal);
     return success();
   };
@@ -84,6 +87,9 @@ export function registerAppRoutes(app: FastifyInstance, ctx: ControllerContext, 
     const live = model.instance(instanceId);
     const record = live?.appId === appId ? live : await ctx.store.getInstance(appId, instanceId);
     if (!record) throw new LookupFailedError(`No such application instance ${appId}/${instanceId}`);
-    return success(instanceInfo(record));
+    // corral additions on the single-instance read: the runner's lifecycle and hook events, and
+    // what it uses now while it runs (docs/api.md §2.8).
+    const resourceUsage = RUNNING_INSTANCE_STATES.has(record.state) ? ctx.usage?.of(instanceId) : undefined;
+    return success({ ...instanceInfo(record), events: record.events ?? [], ...(resourceUsage ? { resourceUsage } : {}) });
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Which operations an application accepts in each state (API.md §2.4) and Drove's exact
+ * Which operations an application accepts in each state (docs/api.md §2.4) and Drove's exact
  * rejection messages (§2.1). Operation types are compared by their internal names (the wire
  * `SCALE` is `SCALE_INSTANCES`), which is also how the "Only [...]" list is written, sorted.
  */
@@ -12,7 +12,7 @@ type InternalType =
 
 const ALLOWED: Record<ApplicationState, readonly InternalType[]> = {
   INIT: [],
-  // SUSPEND in MONITORING is corral's no-op success (API.md §2.3.4).
+  // SUSPEND in MONITORING is corral's no-op success (docs/api.md §2.3.4).
   MONITORING: ['DESTROY', 'RECOVER', 'SCALE_INSTANCES', 'START_INSTANCES', 'SUSPEND'],
   RUNNING: ['RECOVER', 'REPLACE_INSTANCES', 'SCALE_INSTANCES', 'START_INSTANCES', 'STOP_INSTANCES', 'SUSPEND'],
   OUTAGE_DETECTED: [],

@@ -1,5 +1,5 @@
 /**
- * The end of an application operation: the app's final state and expected count (API.md §2.3,
+ * The end of an application operation: the app's final state and expected count (docs/api.md §2.3,
  * §2.4) and the operation's outcome.
  *
  *   scale family, converged          → RUNNING (target > 0) / MONITORING (target 0), COMPLETED
@@ -7,11 +7,13 @@
  *   cancelled / aborted              → expected := HEALTHY now (scale family, skipRespawn stops);
  *                                      RUNNING (healthy > 0) / MONITORING, CANCELLED
  *   superseded by a newer SCALE      → app left to the newer operation, CANCELLED
+ *   any other operation queued behind → app left to it (its acceptance already set the app's
+ *                                      state and expected count), outcome as below
  *   stop / replace / blacklist move  → RUNNING (healthy > 0) / MONITORING
  *   destroy                          → DESTROYED, then every record of the app deleted
  */
 import type { AppRecord, ApplicationState } from '../../api/app-types.ts';
-import type { OperationOutcome } from '../operations/operation-engine.ts';
+import type { OperationOutcome } from '../operations/operation-kind.ts';
 import type { RunningOperation } from '../operations/running-operation.ts';
 import type { StepWindowSummary } from '../operations/step-window.ts';
 import type { AppModel } from './app-model.ts';
@@ -19,6 +21,7 @@ import { SCALE_FAMILY, type AppCheckpoint } from './app-checkpoint.ts';
 
 export async function settleOperation(
   model: AppModel, op: RunningOperation, app: AppRecord, checkpoint: AppCheckpoint, summary: StepWindowSummary,
+  hasSuccessor: boolean,
 ): Promise<OperationOutcome> {
   return model.locks.run(app.appId, async () => {
     const current = model.app(app.appId);
@@ -28,7 +31,8 @@ export async function settleOperation(
     const total = checkpoint.steps.length;
     const steps = `${summary.done} of ${total} step(s) done`;
     const failure = summary.failed > 0 ? (summary.timedOut === summary.failed ? 'TIMED_OUT' : 'FAILED') : undefined;
-    const settled = (state: ApplicationState) => (state === current.state ? Promise.resolve() : model.saveApp({ ...current, state }));
+    const save = (next: AppRecord) => (hasSuccessor ? Promise.resolve() : model.saveApp(next));
+    const settled = (state: ApplicationState) => (state === current.state ? Promise.resolve() : save({ ...current, state }));
     const stable: ApplicationState = healthy > 0 ? 'RUNNING' : 'MONITORING';
 
     if (op.cancelReason?.kind === 'superseded') {
@@ -52,11 +56,13 @@ export async function settleOperation(
       const resetsCount = SCALE_FAMILY.has(type) || (type === 'STOP_INSTANCES' && op.record.request.skipRespawn === true);
       const requiredInstances = resetsCount ? healthy : current.requiredInstances;
       if (requiredInstances !== current.requiredInstances || stable !== current.state) {
-        await model.saveApp({ ...current, state: stable, requiredInstances });
+        await save({ ...current, state: stable, requiredInstances });
       }
+      // No "Cancelled:" prefix: the state already says it, and the engine notes `CANCELLED: <message>`.
+      const asked = SCALE_FAMILY.has(type) && checkpoint.target !== undefined ? `asked for ${checkpoint.target} instance(s), reached ${healthy} healthy` : `${healthy} healthy instance(s)`;
       return {
         state: 'CANCELLED',
-        message: `Cancelled: ${steps}; ${healthy} healthy instance(s), expected ${requiredInstances}`,
+        message: `Stopped early: ${steps}; ${asked}; the app now expects ${requiredInstances}`,
         reason: 'cancelled',
       };
     }

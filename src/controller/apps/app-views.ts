@@ -1,7 +1,6 @@
-/** Wire views of applications and instances (API.md §2.8) and spec-derived numbers. */
+/** Wire views of applications and instances (docs/api.md §2.8) and spec-derived numbers. */
 import type { AppRecord, AppSummary, ApplicationSpec, InstanceInfo, InstanceRecord } from '../../api/app-types.ts';
-import type { CheckSpec } from '../../api/spec-types.ts';
-import { durationMillis } from '../../common/durations.ts';
+import type { AppModel } from './app-model.ts';
 
 /** Whole cores per instance. */
 export function appCores(spec: ApplicationSpec): number {
@@ -49,16 +48,18 @@ export function instanceInfo(record: InstanceRecord): InstanceInfo {
   return info;
 }
 
-function checkBudgetMs(check: CheckSpec): number {
-  const initial = check.initialDelay ? durationMillis(check.initialDelay) : 0;
-  return initial + check.attempts * (durationMillis(check.timeout) + durationMillis(check.interval));
+/**
+ * The dashboard's `appStats` (docs/api.md §4.3): apps per state, the ten with the most healthy
+ * instances (then most required, then appId), and the healthy instances of all apps.
+ */
+export function appDashboardStats(model: Pick<AppModel, 'listApps' | 'healthyCount'>) {
+  const apps = model.listApps().map((record) => appSummary(record, model.healthyCount(record.appId)));
+  const appCountByState: Record<string, number> = {};
+  for (const app of apps) appCountByState[app.state] = (appCountByState[app.state] ?? 0) + 1;
+  const topApps = [...apps]
+    .sort((a, b) => b.healthyInstances - a.healthyInstances || b.requiredInstances - a.requiredInstances || (a.id < b.id ? -1 : 1))
+    .slice(0, 10);
+  return { appCountByState, topApps, totalHealthyInstances: apps.reduce((sum, a) => sum + a.healthyInstances, 0) };
 }
 
-/**
- * The least time an instance start may be given (API.md §2.2): image pull budget plus, for
- * readiness and health check each, `initialDelay + attempts × (timeout + interval)`.
- */
-export function minimumStartTimeoutMs(spec: ApplicationSpec): number {
-  const pull = spec.executable.type === 'DOCKER' ? durationMillis(spec.executable.dockerPullTimeout) : 0;
-  return pull + checkBudgetMs(spec.readiness) + checkBudgetMs(spec.healthcheck);
-}
+export { minimumStartTimeoutMs } from '../instances/instance-timeouts.ts';

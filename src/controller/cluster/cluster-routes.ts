@@ -1,4 +1,4 @@
-/** Ping, cluster summary and maintenance mode (API.md §4.1, §4.2, §4.7). */
+/** Ping, cluster summary and maintenance mode (docs/api.md §4.1, §4.2, §4.7). */
 import type { FastifyInstance } from 'fastify';
 import { ACTIVE_APP_STATES } from '../../api/app-types.ts';
 import type { ClusterSummary } from '../../api/cluster-types.ts';
@@ -13,9 +13,12 @@ import type { CoreServices } from './core-services.ts';
  */
 export async function clusterSummary(services: CoreServices): Promise<ClusterSummary> {
   const { ctx, registry, cluster } = services;
-  const [apps, activeTasks] = await Promise.all([
+  const [apps, activeTasks, localServices, controllers] = await Promise.all([
     ctx.store.listApps(),
     ctx.store.listTasks({ states: [...ACTIVE_TASK_STATES] }),
+    ctx.store.listLocalServices(),
+    // The membership list is an addition: a slow or failing read leaves it out, not the summary.
+    services.controllers?.().catch(() => undefined),
   ]);
   let numExecutors = 0;
   let freeCores = 0;
@@ -32,14 +35,15 @@ export async function clusterSummary(services: CoreServices): Promise<ClusterSum
     usedMemory += usage.usedMemory;
   }
   return {
-    leader: ctx.leaderAddress,
+    leader: services.leaderAddress(),
+    ...(controllers ? { controllers } : {}),
     state: cluster.state(),
     numExecutors,
     numApplications: apps.length,
     numActiveApplications: apps.filter((a) => ACTIVE_APP_STATES.has(a.state)).length,
     numActiveTasks: activeTasks.length,
-    numLocalServices: 0,
-    numActiveLocalServices: 0,
+    numLocalServices: localServices.length,
+    numActiveLocalServices: localServices.filter((s) => s.state === 'ACTIVE' || s.state === 'CONFIG_TESTING').length,
     freeCores,
     usedCores,
     totalCores: freeCores + usedCores,
@@ -54,7 +58,8 @@ export function registerClusterRoutes(app: FastifyInstance, services: CoreServic
 
   app.get('/apis/v1/ping', { config: { roles: 'ANY' } }, async () => success('pong'));
 
-  app.get('/apis/v1/cluster', { config: { roles: 'ANY' } }, async () => {
+  // Served by followers too: `data.leader` names the leader on every node (docs/ha.md).
+  app.get('/apis/v1/cluster', { config: { roles: 'ANY', followerServes: true } }, async () => {
     try {
       return success(await clusterSummary(services));
     } catch (error) {

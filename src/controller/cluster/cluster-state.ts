@@ -1,5 +1,5 @@
 /**
- * Cluster state (NORMAL / MAINTENANCE) and the maintenance gate of API.md §1.7.
+ * Cluster state (NORMAL / MAINTENANCE) and the maintenance gate of docs/api.md §1.7.
  *
  *   NORMAL ──set──▶ MAINTENANCE ──unset──▶ NORMAL (grace window: writes still blocked
  *                                                   until `updated + maintenanceGraceMs`)
@@ -10,7 +10,8 @@
 import type { ClusterState, ClusterStateData } from '../../api/cluster-types.ts';
 import type { Clock } from '../../common/clock.ts';
 import { CommandValidationError, MAINTENANCE_MESSAGE } from '../../common/errors.ts';
-import type { ClusterGates, EventBus } from '../context.ts';
+import type { ClusterGates } from './cluster-gates.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import type { Store } from '../store/store.ts';
 
 export class ClusterStateManager implements ClusterGates {

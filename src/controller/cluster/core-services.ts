@@ -2,6 +2,7 @@
  * The concrete services behind the controller context that the core routes need beyond the
  * `ControllerContext` interfaces (maintenance set/unset, removed executors, blacklisting).
  */
+import type { ControllerNode } from '../../api/cluster-types.ts';
 import type { ControllerContext } from '../context.ts';
 import type { StoreEventBus } from '../events/event-bus.ts';
 import type { LiveExecutorRegistry } from '../executors/executor-registry.ts';
@@ -14,4 +15,8 @@ export interface CoreServices {
   cluster: ClusterStateManager;
   eventBus: StoreEventBus;
   blacklisting: ExecutorBlacklisting;
+  /** `host:port` of the leader as this controller knows it ('' while there is none). */
+  leaderAddress(): string;
+  /** Every controller and its role, when several share the store (docs/ha.md). */
+  controllers?: () => Promise<ControllerNode[]>;
 }

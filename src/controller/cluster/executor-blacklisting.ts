@@ -1,8 +1,9 @@
 /**
- * Blacklisting and unblacklisting executors (API.md §4.6).
+ * Blacklisting and unblacklisting executors (docs/api.md §4.6).
  *
  *   blacklist:    ACTIVE | UNREADY ──▶ BLACKLIST_REQUESTED ──(instances moved off)──▶ BLACKLISTED
- *   unblacklist:  BLACKLISTED | BLACKLIST_REQUESTED ──▶ UNREADY ──▶ ACTIVE
+ *   unblacklist:  BLACKLISTED | BLACKLIST_REQUESTED ──▶ UNREADY ──▶ ACTIVE (once its local-service
+ *                 instances are up: the local-services module promotes it then)
  *
  * Each step is persisted and published by the registry (`stateChanged`, cluster events).
  * Moving app instances off a blacklisted executor is the applications module's reaction to
@@ -13,7 +14,7 @@
 import { ACTIVE_INSTANCE_STATES } from '../../api/app-types.ts';
 import type { ExecutorState } from '../../api/cluster-types.ts';
 import type { Logger } from '../../common/logger.ts';
-import type { ExecutorRegistry } from '../context.ts';
+import type { ExecutorRegistry } from '../executors/live-executor.ts';
 import type { Store } from '../store/store.ts';
 
 /** BlacklistOperationResponse. */
@@ -43,11 +44,17 @@ export class ExecutorBlacklisting {
   private readonly log: Logger;
   private readonly parallelism: number;
   private readonly movesInstances: () => boolean;
+  private readonly isReady: (executorId: string) => boolean;
   private busy = false;
 
-  constructor(deps: { registry: ExecutorRegistry; store: Store; logger: Logger; parallelism: number; movesInstances?: () => boolean }) {
+  constructor(deps: {
+    registry: ExecutorRegistry; store: Store; logger: Logger; parallelism: number; movesInstances?: () => boolean;
+    /** Whether an executor has its local-service instances; not yet: unblacklisting leaves it UNREADY. */
+    isReady?: (executorId: string) => boolean;
+  }) {
     this.registry = deps.registry;
     this.movesInstances = deps.movesInstances ?? (() => false);
+    this.isReady = deps.isReady ?? (() => true);
     this.store = deps.store;
     this.log = deps.logger.child({ component: 'blacklisting' });
     this.parallelism = Math.max(1, deps.parallelism);
@@ -65,7 +72,7 @@ export class ExecutorBlacklisting {
           continue;
         }
         // With an applications module listening, BLACKLISTED is set by its blacklist mover once the
-        // executor's HEALTHY instances have been replaced elsewhere (API.md §4.6: replace, then
+        // executor's HEALTHY instances have been replaced elsewhere (docs/api.md §4.6: replace, then
         // BLACKLISTED). Without one there is nothing to move, so the executor is blacklisted at once.
         const movesInstances = this.movesInstances();
         if (await this.step(id, movesInstances ? ['BLACKLIST_REQUESTED'] : ['BLACKLIST_REQUESTED', 'BLACKLISTED'])) successful.push(id);
@@ -87,7 +94,7 @@ export class ExecutorBlacklisting {
           failed.push(id);
           continue;
         }
-        if (await this.step(id, ['UNREADY', 'ACTIVE'])) successful.push(id);
+        if (await this.step(id, this.isReady(id) ? ['UNREADY', 'ACTIVE'] : ['UNREADY'])) successful.push(id);
         else failed.push(id);
       }
       const message = failed.length === 0 ? BLACKLIST_MESSAGES.unblacklistAll : BLACKLIST_MESSAGES.unblacklistSome;

@@ -1,4 +1,4 @@
-/** Executor list, details and blacklisting (API.md §4.4–§4.6). */
+/** Executor list, details and blacklisting (docs/api.md §4.4–§4.6). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ACTIVE_INSTANCE_STATES } from '../../api/app-types.ts';
 import { ACTIVE_TASK_STATES } from '../../api/task-types.ts';
@@ -23,14 +23,15 @@ export function registerExecutorRoutes(app: FastifyInstance, services: CoreServi
     const { executorId } = request.params;
     const live = registry.get(executorId);
     if (!live) throw new LookupFailedError(`No executor found with id: ${executorId}`);
-    const [instances, tasks] = await Promise.all([
+    const [instances, tasks, serviceInstances] = await Promise.all([
       ctx.store.listInstances({ executorId, states: [...ACTIVE_INSTANCE_STATES] }),
       ctx.store.listTasks({ executorId, states: [...ACTIVE_TASK_STATES] }),
+      ctx.store.listLocalServiceInstances({ executorId, states: [...ACTIVE_INSTANCE_STATES] }),
     ]);
-    return success(executorNodeData(live, ctx.ledger.usage(executorId), instances, tasks));
+    return success(executorNodeData(live, ctx.ledger.usage(executorId), { instances, tasks, serviceInstances }, ctx.ledger.holders(executorId)));
   });
 
-  /** Blacklisting answers 200 FAILED in maintenance (not the 400 of other writes; API.md §1.7). */
+  /** Blacklisting answers 200 FAILED in maintenance (not the 400 of other writes; docs/api.md §1.7). */
   function gate(): void {
     if (cluster.writesBlocked()) throw new LookupFailedError(MAINTENANCE_MESSAGE);
   }

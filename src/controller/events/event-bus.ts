@@ -8,10 +8,18 @@
  */
 import type { ClusterEvent } from '../../api/cluster-types.ts';
 import type { Clock } from '../../common/clock.ts';
+import { NotLeaderError } from '../../common/errors.ts';
 import { newEventId } from '../../common/ids.ts';
 import type { Logger } from '../../common/logger.ts';
-import type { EventBus } from '../context.ts';
 import type { Store } from '../store/store.ts';
+import { isStoreOutage } from '../store/store-health.ts';
+
+export interface EventBus {
+  /** Stamps id/time, persists, and publishes to the live stream. */
+  emit(type: ClusterEvent['type'], metadata: ClusterEvent['metadata']): Promise<ClusterEvent>;
+  /** Live subscription (SSE stream); returns an unsubscribe function. */
+  subscribe(listener: (event: ClusterEvent) => void): () => void;
+}
 
 interface Pending {
   event: ClusterEvent;
@@ -45,7 +53,7 @@ export class StoreEventBus implements EventBus {
         this.scheduled = true;
         setImmediate(() => {
           this.scheduled = false;
-          void this.flush();
+          this.flush().catch((error: unknown) => this.logger.error({ err: error }, 'flushing cluster events failed'));
         });
       }
     });
@@ -76,7 +84,10 @@ export class StoreEventBus implements EventBus {
     try {
       await this.store.appendEvents(batch.map((p) => p.event));
     } catch (error) {
-      this.logger.error({ err: error, count: batch.length }, 'could not persist cluster events');
+      // Published live all the same; a store outage is logged once by the store's health tracker.
+      // A deposed leader's writes are fenced (docs/ha.md): expected, and said once by the election.
+      if (error instanceof NotLeaderError) this.logger.info({ count: batch.length }, 'cluster events not persisted: this controller is no longer the leader');
+      else if (!isStoreOutage(error)) this.logger.error({ err: error, count: batch.length }, 'could not persist cluster events');
     }
     for (const { event, resolve } of batch) {
       for (const listener of this.listeners) {

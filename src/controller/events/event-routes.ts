@@ -1,5 +1,5 @@
 /**
- * Event polling endpoints (API.md §4.8): the legacy list, `/latest` and `/summary`. They carry
+ * Event polling endpoints (docs/api.md §4.8): the legacy list, `/latest` and `/summary`. They carry
  * Drove's event types only — a client that meets an unknown type drops its whole batch — while
  * corral's own types are on the live stream (event-stream.ts).
  */
@@ -47,12 +47,10 @@ export function registerEventRoutes(app: FastifyInstance, store: Store): void {
 
   app.get('/apis/v1/cluster/events/summary', { config: { roles: 'ANY' } }, async (request) => {
     const lastSyncTime = queryInteger(request.query as Query, 'lastSyncTime', 0, { min: 0 });
-    const [events, newest] = await Promise.all([
-      store.listEvents({ after: lastSyncTime, types: DROVE_TYPES }),
+    const [eventsCount, newest] = await Promise.all([
+      store.countEventsByType({ after: lastSyncTime, types: DROVE_TYPES }),
       newestTime(store, lastSyncTime),
     ]);
-    const eventsCount: Record<string, number> = {};
-    for (const event of events) eventsCount[event.type] = (eventsCount[event.type] ?? 0) + 1;
     return success({ eventsCount, lastSyncTime: newest });
   });
 }

@@ -6,15 +6,16 @@
  * Query: `type=T` (repeatable or comma-separated) keeps only those types; `lastSyncTime=MS`
  * first replays stored events newer than that, oldest first, then continues live without gaps
  * or duplicates. A comment line every `heartbeatMs` keeps proxies from closing an idle stream;
- * a client that stops reading (more than 8 MiB queued) is disconnected.
+ * a client that stops reading (more than 8 MiB queued) is disconnected. One user may hold at
+ * most `maxStreamsPerUser` streams at once; another is answered 429 (docs/security.md).
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { ALL_EVENT_TYPES, type ClusterEvent } from '../../api/cluster-types.ts';
-import { CommandValidationError } from '../../common/errors.ts';
+import { CommandValidationError, TooManyRequestsError } from '../../common/errors.ts';
 import { stringifyWithoutNulls } from '../../common/envelope.ts';
 import type { Logger } from '../../common/logger.ts';
-import type { EventBus } from '../context.ts';
+import type { EventBus } from './event-bus.ts';
 import type { Store } from '../store/store.ts';
 import { queryInteger, queryList } from '../http/query-params.ts';
 
@@ -26,15 +27,29 @@ export interface EventStreamOptions {
   store: Store;
   logger: Logger;
   heartbeatMs?: number;
+  /** Streams one user may have open at once (default 16). */
+  maxStreamsPerUser?: number;
 }
 
-/** Open streams, so shutdown can end them. */
+/** Open streams, so shutdown can end them, counted per user. */
 export class EventStreams {
   private readonly open = new Set<ServerResponse>();
+  private readonly perUser = new Map<string, number>();
 
-  add(res: ServerResponse): void {
+  add(res: ServerResponse, user: string): void {
     this.open.add(res);
-    res.on('close', () => this.open.delete(res));
+    this.perUser.set(user, this.countOf(user) + 1);
+    res.on('close', () => {
+      this.open.delete(res);
+      const left = this.countOf(user) - 1;
+      if (left > 0) this.perUser.set(user, left);
+      else this.perUser.delete(user);
+    });
+  }
+
+  /** Streams `user` has open now. */
+  countOf(user: string): number {
+    return this.perUser.get(user) ?? 0;
   }
 
   get size(): number {
@@ -54,6 +69,7 @@ function frame(event: ClusterEvent): string {
 export function registerEventStream(app: FastifyInstance, options: EventStreamOptions): EventStreams {
   const streams = new EventStreams();
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const maxPerUser = options.maxStreamsPerUser ?? 16;
   const log = options.logger.child({ component: 'event-stream' });
 
   app.get('/apis/v1/cluster/events/stream', { config: { roles: 'ANY' } }, async (request, reply) => {
@@ -66,6 +82,10 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
     }
     const replayAfter = query.lastSyncTime === undefined ? undefined : queryInteger(query, 'lastSyncTime', 0, { min: 0 });
     const wanted = (event: ClusterEvent) => types.size === 0 || types.has(event.type);
+    const user = request.principal.username;
+    if (streams.countOf(user) >= maxPerUser) {
+      throw new TooManyRequestsError(`User ${user} already has ${maxPerUser} event streams open; close one first`);
+    }
 
     reply.hijack();
     const res = reply.raw;
@@ -76,7 +96,7 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
       'x-accel-buffering': 'no',
     });
     res.write('retry: 3000\n: connected\n\n');
-    streams.add(res);
+    streams.add(res, user);
 
     const write = (text: string) => {
       if (res.writableEnded) return;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ExecutorMessage } from '../../api/channel-protocol.ts';
+import { MAX_IDENTIFIER_LENGTH } from '../../common/ids.ts';
 
 const TASK_STATES = [
   'PENDING', 'PROVISIONING', 'PROVISIONING_FAILED', 'STARTING', 'RUNNING', 'RUN_COMPLETED',
@@ -17,7 +18,8 @@ const INSTANCE_STATES = [
 ] as const;
 
 const identity = z.object({
-  executorId: z.string().min(1),
+  // An executor id is a route parameter (`/cluster/executors/{id}`): as long as ids may be.
+  executorId: z.string().min(1).max(MAX_IDENTIFIER_LENGTH),
   hostname: z.string().min(1),
   port: z.number().int().min(0).max(65_535),
   transportType: z.enum(['HTTP', 'HTTPS']),
@@ -32,6 +34,14 @@ const identity = z.object({
   }),
   drivers: z.array(z.enum(['DOCKER', 'PROCESS'])),
   version: z.string(),
+  // Shown in the executor details as given; never read by placement (the layout is what is booked).
+  host: z.looseObject({
+    numaNodes: z.array(z.looseObject({ id: z.string(), cpus: z.array(z.number().int().min(0)), memoryMB: z.number().min(0) })),
+    isolatedCpus: z.array(z.number().int().min(0)),
+    osCores: z.array(z.number().int().min(0)),
+    pinning: z.enum(['pinned', 'shared']),
+    enforcement: z.looseObject({ cgroups: z.enum(['v1', 'v2', 'none']), process: z.boolean(), disabledByOperator: z.boolean(), problem: z.string().optional() }),
+  }).optional(),
 });
 
 const workloadEvent = z.looseObject({ time: z.number(), type: z.string(), message: z.string() });
@@ -62,11 +72,30 @@ const instanceReport = z.looseObject({
 });
 
 const executorMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), executor: identity, features: z.array(z.string()).optional() }),
+  z.object({
+    type: z.literal('hello'), executor: identity, features: z.array(z.string()).optional(),
+    identityKey: z.string().min(16).max(1024).optional(),
+  }),
   z.object({ type: z.literal('snapshot'), tasks: z.array(taskReport), instances: z.array(instanceReport), time: z.number() }),
   z.object({ type: z.literal('taskUpdate'), task: taskReport }),
   z.object({ type: z.literal('taskUpdates'), tasks: z.array(taskReport) }),
   z.object({ type: z.literal('instanceUpdate'), instance: instanceReport }),
+  z.object({
+    type: z.literal('stats'),
+    time: z.number(),
+    intervalMs: z.number().int().min(0),
+    workloads: z.array(z.object({
+      instanceId: z.string().min(1).max(MAX_IDENTIFIER_LENGTH),
+      kind: z.enum(['task', 'instance']),
+      ownerId: z.string().max(MAX_IDENTIFIER_LENGTH),
+      taskId: z.string().max(MAX_IDENTIFIER_LENGTH).optional(),
+      usage: z.object({
+        cpuSeconds: z.number().min(0), cpuPercent: z.number().min(0), memoryBytes: z.number().min(0), memoryLimitBytes: z.number().min(0),
+        oomKills: z.number().min(0), networkRxBytes: z.number().min(0).optional(), networkTxBytes: z.number().min(0).optional(),
+        blockReadBytes: z.number().min(0).optional(), blockWriteBytes: z.number().min(0).optional(), sampledAt: z.number(),
+      }),
+    })).max(100_000),
+  }),
   z.object({
     type: z.literal('reply'),
     requestId: z.string(),

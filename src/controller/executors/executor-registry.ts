@@ -13,45 +13,24 @@
  * `executorState` (ACTIVE / UNREADY / BLACKLIST_REQUESTED / BLACKLISTED) is orthogonal: it is
  * persisted, survives reconnects and controller restarts, and is sent to the executor.
  * Every record change is written to the store before the live view changes.
+ *
+ * Identity: the record keeps the digest of the identity key the executor's hello carried. A
+ * hello for the same id with another key (or none) is refused while the executor is connected
+ * or merely disconnected; once it is LOST a new key may take the id over (a rebuilt machine).
  */
 import { EventEmitter } from 'node:events';
-import type { ControllerMessage, ExecutorMessage, RequestAction } from '../../api/channel-protocol.ts';
-import { CLOSE_REPLACED, FEATURE_TASK_UPDATES } from '../../api/channel-protocol.ts';
+import type { ControllerFrame, ControllerMessage, ExecutorMessage, RequestAction } from '../../api/channel-protocol.ts';
+import { CLOSE_REPLACED, FEATURE_STATS, FEATURE_TASK_UPDATES } from '../../api/channel-protocol.ts';
 import type { ExecutorIdentity, ExecutorRecord, ExecutorState } from '../../api/cluster-types.ts';
-import type { Clock } from '../../common/clock.ts';
 import type { Logger } from '../../common/logger.ts';
-import type { EventBus, ExecutorRegistry, ExecutorRegistryEvents, LiveExecutor } from '../context.ts';
-import type { ExecutorUsage, ResourceLedger } from '../scheduler/resource-ledger.ts';
-import type { Store } from '../store/store.ts';
+import type { ExecutorRegistry, ExecutorRegistryEvents, LiveExecutor } from './live-executor.ts';
+import type { ExecutorUsage } from '../scheduler/resource-ledger.ts';
+import type { ChannelConnection } from './channel-connection.ts';
 import { ChannelRequests, ExecutorNotConnectedError } from './channel-requests.ts';
-
-/** The executor's end of a channel as the registry needs it (a WebSocket, adapted). */
-export interface ChannelConnection {
-  readonly remoteAddress: string;
-  /** Returns false when the connection is not open. */
-  send(text: string): boolean;
-  close(code: number, reason: string): void;
-  /** Drops the connection without a closing handshake (it is not answering). */
-  terminate(): void;
-  ping(): void;
-}
-
-export interface ExecutorRegistryOptions {
-  store: Store;
-  ledger: ResourceLedger;
-  events: EventBus;
-  clock: Clock;
-  logger: Logger;
-  snapshotIntervalMs: number;
-  lostAfterMs: number;
-  removedAfterMs: number;
-  /** A connected executor silent this long has its connection dropped (default min(3 s, lost/2)). */
-  silentAfterMs?: number;
-  /** How often liveness is checked and pings are sent (default clamp(lost/10, 100 ms, 1 s)). */
-  sweepIntervalMs?: number;
-  /** How long removed executors stay in the list with state REMOVED (default 15 min). */
-  removedVisibleMs?: number;
-}
+import { checkIdentity, identityDigestOf } from './executor-identity.ts';
+import { withRegistryDefaults, type ExecutorRegistryOptions } from './executor-registry-options.ts';
+import { listKnownInstanceIds } from './known-instances.ts';
+import { newEntry, type RegistryEntry } from './registry-entry.ts';
 
 /** An executor that was removed, as last known. */
 export interface RemovedExecutor {
@@ -59,42 +38,33 @@ export interface RemovedExecutor {
   usage: ExecutorUsage;
 }
 
-interface Entry {
-  live: LiveExecutor;
-  conn?: ChannelConnection;
-  lastPing: number;
-  /** Serialises record writes of this executor. */
-  chain: Promise<unknown>;
-  /** A lost/remove transition is in flight (the sweep must not start it twice). */
-  transitioning: boolean;
-}
-
-const NON_TERMINAL_TASK_STATES = ['PENDING', 'PROVISIONING', 'PROVISIONING_FAILED', 'STARTING', 'RUNNING', 'RUN_COMPLETED', 'RUN_FAILED', 'DEPROVISIONING', 'UNKNOWN'] as const;
-const NON_TERMINAL_INSTANCE_STATES = [
-  'PENDING', 'PROVISIONING', 'PROVISIONING_FAILED', 'STARTING', 'START_FAILED', 'UNREADY', 'READINESS_CHECK_FAILED',
-  'READY', 'HEALTHY', 'UNHEALTHY', 'STOPPING', 'DEPROVISIONING', 'UNKNOWN',
-] as const;
-
 const BLACKLISTED_STATES: ReadonlySet<ExecutorState> = new Set(['BLACKLIST_REQUESTED', 'BLACKLISTED']);
 
+/** How often an executor that keeps speaking is pinged anyway, for the channel round-trip metric. */
+const RTT_SAMPLE_MS = 5_000;
+
 export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> implements ExecutorRegistry {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, RegistryEntry>();
   private readonly removed = new Map<string, RemovedExecutor & { removedAt: number }>();
   private readonly requests = new ChannelRequests();
   private readonly opts: Required<ExecutorRegistryOptions>;
   private readonly log: Logger;
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastSweepAt: number | undefined;
+  private schedulableGeneration = 0;
+  /** Silence after which the controller pings (well before `silentAfterMs` drops the connection). */
+  private readonly pingAfterMs: number;
 
   constructor(options: ExecutorRegistryOptions) {
     super();
-    this.opts = {
-      silentAfterMs: Math.min(3_000, Math.floor(options.lostAfterMs / 2)),
-      sweepIntervalMs: Math.max(100, Math.min(1_000, Math.floor(options.lostAfterMs / 10))),
-      removedVisibleMs: 15 * 60_000,
-      ...options,
-    };
+    this.opts = withRegistryDefaults(options);
     this.log = options.logger.child({ component: 'executors' });
+    this.pingAfterMs = Math.min(this.opts.sweepIntervalMs, Math.floor(this.opts.silentAfterMs / 3));
+  }
+
+  /** Bumped when an executor may have become schedulable (connected, or its state changed). */
+  generation(): number {
+    return this.schedulableGeneration;
   }
 
   /** Loads persisted executors as disconnected; their grace period starts now. */
@@ -103,7 +73,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
     for (const record of await this.opts.store.listExecutors()) {
       // Removed before the restart: stays dormant in the store (blacklist remembered) until it says hello.
       if (record.lostAt !== undefined && now - record.lastSeen >= this.opts.removedAfterMs) continue;
-      this.entries.set(record.executorId, this.newEntry({ ...record, lastSeen: now }, false));
+      this.entries.set(record.executorId, newEntry({ ...record, lastSeen: now }, false));
       this.opts.ledger.setLayout(record.executorId, record.layout);
     }
   }
@@ -123,7 +93,16 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
 
   send(executorId: string, message: ControllerMessage): boolean {
     const conn = this.entries.get(executorId)?.conn;
-    return conn ? conn.send(JSON.stringify(message)) : false;
+    return conn ? this.transmit(conn, message) : false;
+  }
+
+  /** The one way a frame leaves for an executor: only while leader, always with the epoch. */
+  private transmit(conn: ChannelConnection, message: ControllerMessage): boolean {
+    if (!this.opts.mayCommand()) {
+      this.log.warn({ type: message.type, epoch: this.opts.epoch }, 'not sending to the executor: this controller is no longer the leader');
+      return false;
+    }
+    return conn.send(JSON.stringify({ ...message, epoch: this.opts.epoch } satisfies ControllerFrame));
   }
 
   request<T = unknown>(executorId: string, action: RequestAction, timeoutMs = 10_000): Promise<T> {
@@ -155,10 +134,16 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
 
   // ------------------------------------------------------------------ channel side
 
-  /** Accepts a hello: persists the record (keeping its executorState), welcomes the executor. */
-  async hello(conn: ChannelConnection, identity: ExecutorIdentity, features: readonly string[] = []): Promise<LiveExecutor> {
+  /**
+   * Accepts a hello: persists the record (keeping its executorState), welcomes the executor.
+   * Throws ExecutorIdentityConflictError when the id belongs to an executor that is still around
+   * and `identityKey` is not that executor's.
+   */
+  async hello(conn: ChannelConnection, identity: ExecutorIdentity, features: readonly string[] = [], identityKey?: string): Promise<LiveExecutor> {
     const id = identity.executorId;
+    const identityDigest = identityDigestOf(identityKey);
     let entry = this.entries.get(id);
+    if (entry?.live.record) checkIdentity(entry.live, identityDigest, conn.remoteAddress, this.log);
     if (entry?.conn && entry.conn !== conn) {
       this.log.warn({ executorId: id, remoteAddress: conn.remoteAddress }, 'executor reconnected: replacing its previous connection');
       const old = entry.conn;
@@ -167,7 +152,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       this.requests.failAll(id, 'was replaced by a new connection');
       old.close(CLOSE_REPLACED, 'replaced by a newer connection of the same executor');
     }
-    entry ??= this.newEntry(undefined as unknown as ExecutorRecord, false);
+    entry ??= newEntry(undefined as unknown as ExecutorRecord, false);
     const target = entry;
     return this.serial(target, async () => {
       // Not (or no longer) in the live view: first time, or after removal.
@@ -176,14 +161,19 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       const wasLost = !isNew && previous?.lostAt !== undefined;
       const kept = previous?.executorState;
       const now = this.opts.clock.now();
+      if (previous?.identityDigest !== undefined && previous.identityDigest !== identityDigest) {
+        this.log.warn({ executorId: id, remoteAddress: conn.remoteAddress }, 'executor id taken over by a new identity (the previous one was lost)');
+      }
       const record: ExecutorRecord = {
         ...identity,
         executorState: kept && kept !== 'REMOVED' && kept !== 'UNREADY' ? kept : 'ACTIVE',
         lastSeen: now,
         updated: previous?.updated ?? now,
+        ...(identityDigest !== undefined ? { identityDigest } : {}),
       };
+      if (record.executorState === 'ACTIVE' && !this.opts.isReady(record)) record.executorState = 'UNREADY';
       await this.opts.store.upsertExecutor(record);
-      const knownInstanceIds = await this.knownInstanceIds(id);
+      const knownInstanceIds = await listKnownInstanceIds(this.opts.store, id);
       target.live.record = record;
       target.live.features = features;
       target.live.connected = true;
@@ -192,10 +182,10 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       this.entries.set(id, target);
       this.removed.delete(id);
       this.opts.ledger.setLayout(id, identity.layout);
-      conn.send(JSON.stringify({
+      this.transmit(conn, {
         type: 'welcome', executorState: record.executorState, snapshotIntervalMs: this.opts.snapshotIntervalMs, knownInstanceIds,
-        features: [FEATURE_TASK_UPDATES],
-      } satisfies ControllerMessage));
+        features: [FEATURE_TASK_UPDATES, FEATURE_STATS],
+      });
       this.log.info({ executorId: id, hostname: identity.hostname, port: identity.port, remoteAddress: conn.remoteAddress, state: record.executorState }, 'executor connected');
       if (isNew) await this.opts.events.emit('EXECUTOR_ADDED', { EXECUTOR_ID: id, HOSTNAME: identity.hostname, PORT: identity.port });
       if (wasLost) await this.opts.events.emit('EXECUTOR_RECONNECTED', { EXECUTOR_ID: id, HOSTNAME: identity.hostname, PORT: identity.port });
@@ -238,6 +228,9 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
         break;
       case 'reply':
         if (!this.requests.settle(executorId, message)) this.log.debug({ executorId, requestId: message.requestId }, 'late or unknown reply ignored');
+        break;
+      case 'stats':
+        this.notify('stats', executorId, message);
         break;
       case 'hello':
         this.log.warn({ executorId }, 'second hello on an open channel ignored');
@@ -290,7 +283,10 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
           this.log.warn({ executorId: entry.live.record.executorId, silentMs: silent }, 'executor silent: dropping its connection');
           entry.conn.terminate();
           this.detach(entry, `silent for ${silent} ms`);
-        } else if (now - entry.lastPing >= this.opts.sweepIntervalMs) {
+        } else if ((silent >= this.pingAfterMs && now - entry.lastPing >= this.opts.sweepIntervalMs) || now - entry.lastPing >= RTT_SAMPLE_MS) {
+          // An executor quiet for a sweep interval is pinged; one that speaks (executors ping
+          // every 2 s themselves, and report often) only every RTT_SAMPLE_MS, to keep the round
+          // trip measured: a thousand pings a second were a thousand writes the fleet did not need.
           entry.lastPing = now;
           entry.conn.ping();
         }
@@ -314,16 +310,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
 
   // ------------------------------------------------------------------ internals
 
-  private newEntry(record: ExecutorRecord, connected: boolean): Entry {
-    return {
-      live: { record, connected, tasks: new Map(), instances: new Map() },
-      lastPing: 0,
-      chain: Promise.resolve(),
-      transitioning: false,
-    };
-  }
-
-  private detach(entry: Entry, why: string, level: 'info' | 'warn' = 'warn'): void {
+  private detach(entry: RegistryEntry, why: string, level: 'info' | 'warn' = 'warn'): void {
     const id = entry.live.record.executorId;
     entry.conn = undefined;
     entry.live.connected = false;
@@ -332,7 +319,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
     this.notify('disconnected', entry.live);
   }
 
-  private markLost(entry: Entry): void {
+  private markLost(entry: RegistryEntry): void {
     entry.transitioning = true;
     void this.serial(entry, async () => {
       if (entry.conn) return; // came back meanwhile
@@ -346,7 +333,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       .finally(() => { entry.transitioning = false; });
   }
 
-  private remove(entry: Entry): void {
+  private remove(entry: RegistryEntry): void {
     entry.transitioning = true;
     const id = entry.live.record.executorId;
     void this.serial(entry, async () => {
@@ -366,15 +353,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       .finally(() => { entry.transitioning = false; });
   }
 
-  private async knownInstanceIds(executorId: string): Promise<string[]> {
-    const [tasks, instances] = await Promise.all([
-      this.opts.store.listTasks({ executorId, states: [...NON_TERMINAL_TASK_STATES] }),
-      this.opts.store.listInstances({ executorId, states: [...NON_TERMINAL_INSTANCE_STATES] }),
-    ]);
-    return [...tasks.map((t) => t.instanceId), ...instances.map((i) => i.instanceId)];
-  }
-
-  private serial<T>(entry: Entry, work: () => Promise<T>): Promise<T> {
+  private serial<T>(entry: RegistryEntry, work: () => Promise<T>): Promise<T> {
     const run = entry.chain.then(work, work);
     entry.chain = run.catch(() => undefined);
     return run;
@@ -382,6 +361,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
 
   /** Listener faults belong to the listener's module; they must not break the registry. */
   private notify<K extends keyof ExecutorRegistryEvents>(event: K, ...args: ExecutorRegistryEvents[K]): void {
+    if (event === 'connected' || event === 'stateChanged') this.schedulableGeneration++;
     try {
       (this.emit as (e: K, ...a: ExecutorRegistryEvents[K]) => boolean)(event, ...args);
     } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * Turns anything thrown while handling a request into the Drove envelope of API.md §1.4.
+ * Turns anything thrown while handling a request into the Drove envelope of docs/api.md §1.4.
  * CorralErrors map one-to-one; Fastify's own client errors (body too large, truncated body,
  * schema validation, bad URL) become 400s; everything else is a 500 with a one-line detail and
  * never a stack trace.
@@ -8,6 +8,7 @@ import {
   CommandValidationError, CorralError, JsonValidationError, LookupFailedError,
 } from '../../common/errors.ts';
 import { failure, type Envelope } from '../../common/envelope.ts';
+import { errorMessage } from '../../common/error-message.ts';
 
 export interface ErrorReply {
   statusCode: number;
@@ -61,7 +62,7 @@ export function errorReply(error: unknown, bodyLimitBytes: number): ErrorReply {
     const body = e.statusCode === 400 ? failure('Command validation failure', { validationErrors: [message] }) : failure(message);
     return { statusCode: e.statusCode, body, unexpected: false };
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   return { statusCode: 500, body: failure('Unexpected Server error', { failure: detail }), unexpected: true };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Typed reads of query parameters. Drove answers 404 when a parameter does not convert;
- * corral answers 400 `Command validation failure` naming the parameter (API.md §1.4).
+ * corral answers 400 `Command validation failure` naming the parameter (docs/api.md §1.4).
  */
 import { CommandValidationError } from '../../common/errors.ts';
 
@@ -21,7 +21,7 @@ function single(query: Query, name: string): string | undefined {
 }
 
 /**
- * An integer query parameter (`long` in API.md terms: any safe integer).
+ * An integer query parameter (`long` in docs/api.md terms: any safe integer).
  * Absent or empty → `fallback`; not an integer or below `min` → CommandValidationError.
  */
 export function queryInteger(query: Query, name: string, fallback: number, options: { min?: number; max?: number } = {}): number {

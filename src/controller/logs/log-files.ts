@@ -1,4 +1,4 @@
-/** File-name helpers of the log routes: safe names, content types, renamed downloads (API.md §5). */
+/** File-name helpers of the log routes: safe names, content types, renamed downloads (docs/api.md §5). */
 
 /** The last path component of a client-given file name (no directories, no traversal). */
 export function lastPathComponent(name: string): string {

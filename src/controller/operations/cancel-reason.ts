@@ -9,7 +9,7 @@ import type { AbortMode } from '../../api/operation-types.ts';
 export type CancelReason =
   /** `POST …/{appId}/cancel` (Drove): graceful, no deadline. */
   | { kind: 'cancel'; by: string }
-  /** `POST /apis/v1/operations/abort` (corral, seed 004). `deadline` is epoch ms after which GRACEFUL becomes FORCE. */
+  /** `POST /apis/v1/operations/abort` (corral, docs/sources.md#contrail). `deadline` is epoch ms after which GRACEFUL becomes FORCE. */
   | { kind: 'abort'; by: string; mode: AbortMode; deadline?: number }
   /** A newer operation on the same target replaces this one (SCALE while SCALING_REQUESTED). */
   | { kind: 'superseded'; by: string; operationId: string };

@@ -1,10 +1,12 @@
 /**
- * Operation records: construction, the state machine's allowed transitions, history messages,
- * the Drydock-style result document (seed 002) and the wire view.
+ * Operation records of every kind: construction, the one table of legal transitions, history
+ * messages, the Drydock-style result document (docs/sources.md#drydock) and the wire view.
  *
  *   QUEUED ──▶ RUNNING ──▶ COMPLETED | FAILED | TIMED_OUT
+ *      │          │  └───▶ CANCELLED   (its work was cancelled from outside: a task killed by a KILL)
  *      │          │
  *      └──────────┴──▶ CANCELLING ──▶ CANCELLED   (CANCELLED only once nothing it started runs)
+ *      └──▶ CANCELLED | FAILED        (ended before it ever ran)
  */
 import { formatDuration } from '../../common/durations.ts';
 import type { ClusterOpSpec } from '../../api/spec-types.ts';
@@ -18,15 +20,13 @@ export const MAX_HISTORY = 200;
 
 const TRANSITIONS: Record<OperationState, readonly OperationState[]> = {
   QUEUED: ['RUNNING', 'CANCELLING', 'CANCELLED', 'FAILED'],
-  RUNNING: ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLING'],
+  RUNNING: ['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLING', 'CANCELLED'],
   CANCELLING: ['CANCELLED'],
   COMPLETED: [],
   FAILED: [],
   CANCELLED: [],
   TIMED_OUT: [],
 };
-
-export const FINISHED_OPERATION_STATES: readonly OperationState[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 
 /** An impossible transition: a bug in the engine, never a client error. */
 export class IllegalOperationTransitionError extends Error {
@@ -77,7 +77,19 @@ export function appendMessage(record: OperationRecord, time: number, message: st
 }
 
 export function targetKey(target: OperationTarget): string {
-  return target.kind === 'app' ? `app:${target.appId}` : `task:${target.sourceAppName}/${target.taskId}`;
+  return `${target.kind}:${describeTarget(target)}`;
+}
+
+/** The target as people name it: `appId`, `sourceAppName/taskId`, or a local service's `serviceId`. */
+export function describeTarget(target: OperationTarget): string {
+  switch (target.kind) {
+    case 'app':
+      return target.appId;
+    case 'task':
+      return `${target.sourceAppName}/${target.taskId}`;
+    case 'localservice':
+      return target.serviceId;
+  }
 }
 
 export function resultStatusOf(state: OperationState, done: number, failed: number): StatusValue {
@@ -86,11 +98,11 @@ export function resultStatusOf(state: OperationState, done: number, failed: numb
   return done > 0 && failed > 0 ? 'partial_success' : 'failure';
 }
 
-/** The seed 002 Status document for a finished operation, one message per instance touched. */
+/** Drydock's Status document (docs/sources.md#drydock) for a finished operation, one message per instance touched. */
 export function buildResult(
   record: OperationRecord, state: OperationState, message: string, reason: string, messageList: StatusMessage[],
 ): DrydockStatus {
-  const target = record.target.kind === 'app' ? record.target.appId : `${record.target.sourceAppName}/${record.target.taskId}`;
+  const target = describeTarget(record.target);
   return {
     kind: 'Status',
     apiVersion: 'v1',
@@ -107,6 +119,8 @@ export interface OperationView extends Omit<OperationRecord, 'checkpoint' | 'opS
   opSpec: { timeout: string; parallelism: number; failureStrategy: string };
   /** appId when the target is an application (a convenience for filtering clients). */
   appId?: string;
+  /** serviceId when the target is a local service. */
+  serviceId?: string;
   abortDeadline?: number;
 }
 
@@ -117,5 +131,6 @@ export function renderOperation(record: OperationRecord): OperationView {
     opSpec: { timeout: formatDuration(opSpec.timeout), parallelism: opSpec.parallelism, failureStrategy: opSpec.failureStrategy },
   };
   if (record.target.kind === 'app') view.appId = record.target.appId;
+  if (record.target.kind === 'localservice') view.serviceId = record.target.serviceId;
   return view;
 }

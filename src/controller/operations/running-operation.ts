@@ -1,14 +1,15 @@
 /**
- * The live handle of one active operation: its record (persisted through a coalescing writer),
- * the graceful-stop flag, the force signal, the halt signal (controller shutdown), and the
- * per-instance result lines. Runners get this handle; the engine owns its state changes.
+ * The live handle of one active operation, whatever its kind: its record (persisted through the
+ * operation journal), the graceful-stop flag, the force signal, the halt signal (controller
+ * shutdown), and the per-target result lines. Kinds get this handle; the engine owns its state
+ * changes.
  */
 import type { OperationRecord } from '../../api/operation-types.ts';
 import type { StatusMessage } from '../../api/task-types.ts';
 import type { Clock } from '../../common/clock.ts';
 import { setLongTimeout, type LongTimer } from '../../common/long-timer.ts';
-import type { Store } from '../store/store.ts';
 import { ForceAbortError, OperationHaltedError, type CancelReason } from './cancel-reason.ts';
+import type { OperationJournal } from './operation-journal.ts';
 import { appendMessage } from './operation-record.ts';
 import type { StepControl } from './step-window.ts';
 
@@ -22,8 +23,6 @@ export class RunningOperation {
   private readonly haltController = new AbortController();
   private stopWanted = false;
   private readonly stopWaiters: (() => void)[] = [];
-  private writing?: Promise<void>;
-  private dirty = false;
   private soonTimer?: NodeJS.Timeout;
   private readonly results = new Map<string, StatusMessage>();
   private deadlineTimer?: LongTimer;
@@ -32,15 +31,11 @@ export class RunningOperation {
   readonly signal: AbortSignal;
   readonly control: StepControl;
 
-  private readonly store: Store;
+  private readonly journal: OperationJournal;
   private readonly clock: Clock;
 
-  constructor(
-    record: OperationRecord,
-    store: Store,
-    clock: Clock,
-  ) {
-    this.store = store;
+  constructor(record: OperationRecord, journal: OperationJournal, clock: Clock) {
+    this.journal = journal;
     this.clock = clock;
     this.record = record;
     this.signal = AbortSignal.any([this.forceController.signal, this.haltController.signal]);
@@ -117,7 +112,7 @@ export class RunningOperation {
     appendMessage(this.record, this.clock.now(), message, error);
   }
 
-  /** One result line per instance (the latest wins), for the seed 002 result document. */
+  /** One result line per instance (the latest wins), for Drydock's result document (docs/sources.md#drydock). */
   instanceResult(instanceId: string, message: string, error = false): void {
     this.results.set(instanceId, { message, error, contextType: 'instance', context: instanceId, ts: this.clock.now() });
   }
@@ -127,20 +122,20 @@ export class RunningOperation {
   }
 
   /**
-   * Persists the record. Writes are coalesced: while one is in flight, later calls share the
-   * next write, which carries the newest state. Resolves once a write holding the state as of
-   * this call has committed.
+   * Persists the record as it is now; resolves once that version (or a later one) is committed.
+   * Writes are coalesced by the journal: while one is in flight, later calls share the next.
    */
   persist(): Promise<void> {
-    this.dirty = true;
-    this.writing ??= this.flush();
-    return this.writing;
+    this.cancelSoon();
+    this.record.updated = this.clock.now();
+    return this.journal.save(this.record);
   }
 
   /**
    * Persists progress within `PROGRESS_WRITE_MS` (the hot path of a large operation: one write
    * per step would cost more than the steps). Safe because a resumed operation re-derives its
-   * steps' fate from the instances, which carry the operationId; reads are served from memory.
+   * steps' fate from what they act on (instances carry the operationId); reads of an active
+   * operation are served from memory.
    */
   persistSoon(): void {
     if (this.soonTimer) return;
@@ -151,17 +146,8 @@ export class RunningOperation {
     this.soonTimer.unref?.();
   }
 
-  private async flush(): Promise<void> {
+  private cancelSoon(): void {
     if (this.soonTimer) clearTimeout(this.soonTimer);
     this.soonTimer = undefined;
-    try {
-      while (this.dirty) {
-        this.dirty = false;
-        this.record.updated = this.clock.now();
-        await this.store.updateOperation(structuredClone(this.record));
-      }
-    } finally {
-      this.writing = undefined;
-    }
   }
 }

@@ -11,7 +11,9 @@
  * Force: the force signal reaches every in-flight step, which interrupts itself and cleans up
  * what it started before it settles — so when the window is DONE nothing it started is running.
  */
+import { StoreUnavailableError } from '../../common/errors.ts';
 import { OperationHaltedError } from './cancel-reason.ts';
+import { errorMessage } from '../../common/error-message.ts';
 
 export type StepOutcome =
   | { status: 'done' }
@@ -68,9 +70,10 @@ export async function runStepWindow<S>(options: StepWindowOptions<S>): Promise<S
     options.onStarted?.(step);
     const run = options.execute(step)
       .catch((error: unknown): StepOutcome | 'halted' => {
-        // A halted step is not over: it stays in flight in the checkpoint for the next leader.
-        if (error instanceof OperationHaltedError) return 'halted';
-        return { status: 'failed', message: errorText(error), timedOut: false };
+        // A halted step is not over: it stays in flight in the checkpoint for the next leader (or
+        // for the same run once the store is back: a step that could not write is not a failure).
+        if (error instanceof OperationHaltedError || error instanceof StoreUnavailableError) return 'halted';
+        return { status: 'failed', message: errorMessage(error), timedOut: false };
       })
       .then((outcome) => {
         if (outcome === 'halted') {
@@ -130,8 +133,4 @@ function record(summary: StepWindowSummary, outcome: StepOutcome): void {
       summary.cancelled++;
       break;
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,5 @@
 /**
- * Drydock node filters (seed 002) over the executor inventory: which executors a fanned-out
+ * Drydock node filters (docs/sources.md#drydock) over the executor inventory: which executors a fanned-out
  * task runs on, and the `POST /apis/v1/cluster/nodefilter` dry run.
  *
  * Semantics. A filter entry is a set of predicates on a node:
@@ -10,7 +10,7 @@
  *   - `rackLabels` → one predicate per pair: the executor's rack label has that value.
  * `filterType: intersection` keeps nodes satisfying every predicate of the entry, `union` nodes
  * satisfying at least one; an entry with no predicates matches nothing. `filterSetType`
- * then combines the entries' node sets by intersection or union. This gives seed 002's worked
+ * then combines the entries' node sets by intersection or union. This gives the Drydock document's worked
  * example ({color: yellow, type: physical} ∪ names [a] over a, b, c → a and c).
  */
 import type { NodeFilter, NodeFilterEntry } from '../../api/task-types.ts';

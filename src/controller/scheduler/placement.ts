@@ -1,5 +1,5 @@
 /**
- * Placement (API.md §6.8, §2.3.9): which executors may take a workload, and where it goes.
+ * Placement (docs/api.md §6.8, §2.3.9): which executors may take a workload, and where it goes.
  * Used by tasks and by application operations alike.
  *
  * An executor is a candidate when it is ACTIVE, connected, has the driver for the executable
@@ -14,8 +14,10 @@
 import type { ExecutorRecord } from '../../api/cluster-types.ts';
 import type { ExecutableType, PlacementPolicy } from '../../api/spec-types.ts';
 import type { Allocation } from '../../api/resource-types.ts';
-import type { ExecutorRegistry, LiveExecutor } from '../context.ts';
+import type { ExecutorRegistry, LiveExecutor } from '../executors/live-executor.ts';
 import type { ResourceLedger } from './resource-ledger.ts';
+import { RuleCheck } from './rule-placement.ts';
+import { candidateKey, ranksBefore, type CandidateCache, type CandidateChecks, type CandidateScore } from './candidate-cache.ts';
 
 export interface PlacementRequest {
   policy: PlacementPolicy | undefined;
@@ -30,15 +32,28 @@ export interface PlacementRequest {
   onlyExecutors?: ReadonlySet<string>;
   /** The executors were chosen explicitly (node filter): apply the policy without the implicit NO_TAG rule. */
   explicitNodes?: boolean;
+  /** The spec's `env`: a RULE_BASED rule sees it as `/applicationEnvironment`. */
+  environment?: Record<string, string>;
 }
 
 export interface PlacementDeps {
   /** Only `list`/`get` are used, so tests can pass an in-memory double. */
-  executors: Pick<ExecutorRegistry, 'list' | 'get'>;
+  executors: Pick<ExecutorRegistry, 'list' | 'get' | 'generation'>;
   ledger: ResourceLedger;
+  /** Told how long each placement took and whether it placed (the controller's metrics). */
+  observePlacement?: (seconds: number, placed: boolean) => void;
+  /** Candidates kept between placements, so a big scale does not scan the fleet per instance. */
+  candidates?: CandidateCache;
 }
 
 export type PlacementResult = { executorId: string; allocation: Allocation } | { error: string };
+
+/** Whether a policy has a RULE_BASED part at any depth. */
+function hasRule(policy: PlacementPolicy): boolean {
+  if (policy.type === 'RULE_BASED') return true;
+  if (policy.type === 'COMPOSITE') return policy.policies.some(hasRule);
+  return false;
+}
 
 /** Whether a policy asks for tags itself (MATCH_TAG or RULE_BASED at any depth). */
 function isTagAware(policy: PlacementPolicy): boolean {
@@ -61,13 +76,15 @@ export function executorTags(record: ExecutorRecord): string[] {
 
 /**
  * Evaluates a policy for one executor. `perHostLimits: false` treats ONE_PER_HOST and
- * MAX_N_PER_HOST as passing (the capacity check ignores them, §2.3.9).
+ * MAX_N_PER_HOST as passing and RULE_BASED as eligible everywhere (the capacity check evaluates
+ * neither, §2.3.9); otherwise RULE_BASED is evaluated by `rules` (no check: not allowed).
  */
 export function policyAllows(
   policy: PlacementPolicy,
   record: ExecutorRecord,
   countOnExecutor: number,
   perHostLimits = true,
+  rules?: RuleCheck,
 ): boolean {
   switch (policy.type) {
     case 'ANY':
@@ -82,9 +99,10 @@ export function policyAllows(
       return record.tags.every((tag) => tag === record.hostname);
     case 'COMPOSITE':
       return policy.combiner === 'OR'
-        ? policy.policies.some((p) => policyAllows(p, record, countOnExecutor, perHostLimits))
-        : policy.policies.every((p) => policyAllows(p, record, countOnExecutor, perHostLimits));
-    case 'RULE_BASED': // rejected at validation until rules are supported
+        ? policy.policies.some((p) => policyAllows(p, record, countOnExecutor, perHostLimits, rules))
+        : policy.policies.every((p) => policyAllows(p, record, countOnExecutor, perHostLimits, rules));
+    case 'RULE_BASED':
+      return !perHostLimits || (rules?.allows(policy, record) ?? false);
     case 'LOCAL': // local services only
       return false;
   }
@@ -97,6 +115,8 @@ export function describePolicy(policy: PlacementPolicy): string {
       return `MAX_N_PER_HOST(${policy.max})`;
     case 'MATCH_TAG':
       return `MATCH_TAG(${policy.tag})`;
+    case 'RULE_BASED':
+      return `RULE_BASED(${policy.rule})`;
     case 'COMPOSITE':
       return `COMPOSITE(${policy.combiner})[${policy.policies.map(describePolicy).join(', ')}]`;
     default:
@@ -113,15 +133,59 @@ function isSchedulable(executor: LiveExecutor): boolean {
  * names the first filter that left no candidate (driver, pinning, policy, resources).
  */
 export function place(deps: PlacementDeps, request: PlacementRequest, ownerId: string): PlacementResult {
+  if (!deps.observePlacement) return placeNow(deps, request, ownerId);
+  const started = performance.now();
+  const result = placeNow(deps, request, ownerId);
+  deps.observePlacement((performance.now() - started) / 1000, !('error' in result));
+  return result;
+}
+
+function placeNow(deps: PlacementDeps, request: PlacementRequest, ownerId: string): PlacementResult {
   const policy = request.explicitNodes ? request.policy ?? { type: 'ANY' } : effectivePolicy(request.policy);
+  const rules = hasRule(policy) ? ruleCheckFor(deps, request) : undefined;
+  const checks = candidateChecks(deps, request, policy, rules);
+  if (deps.candidates && !request.onlyExecutors && !rules) {
+    const key = candidateKey(request.groupKey, request.executableType, request.cores, request.memoryMB, policy, request.explicitNodes === true);
+    const cached = deps.candidates.place(key, checks, request.cores, request.memoryMB, ownerId);
+    if (cached) return cached;
+  }
+  return scanAndPlace(deps, request, policy, rules, ownerId);
+}
+
+/** The checks a scan makes on one executor, for the candidate cache. */
+function candidateChecks(deps: PlacementDeps, request: PlacementRequest, policy: PlacementPolicy, rules: RuleCheck | undefined): CandidateChecks {
+  const countOn = (executorId: string) => request.countsPerExecutor.get(executorId) ?? 0;
+  const scoreOf = (executorId: string) => deps.ledger.canFit(executorId, request.cores, request.memoryMB)
+    ? scoreFor(deps.ledger.capacity(executorId), countOn(executorId)) : undefined;
+  const eligible = (executor: LiveExecutor) => isSchedulable(executor) && executor.record.drivers.includes(request.executableType)
+    && policyAllows(policy, executor.record, countOn(executor.record.executorId), true, rules);
+  return {
+    executors: deps.executors, ledger: deps.ledger, eligible, scoreOf,
+    scan: () => deps.executors.list().flatMap((executor) => {
+      if (!eligible(executor)) return [];
+      const score = scoreOf(executor.record.executorId);
+      return score ? [{ executorId: executor.record.executorId, score }] : [];
+    }),
+  };
+}
+
+function scoreFor(capacity: { freeCores: number; totalCores: number; freeMemory: number; totalMemory: number }, count: number): CandidateScore {
+  return [
+    capacity.totalCores > 0 ? capacity.freeCores / capacity.totalCores : 0,
+    capacity.totalMemory > 0 ? capacity.freeMemory / capacity.totalMemory : 0,
+    -count,
+  ];
+}
+
+/** Scores every executor in the pool; on failure the error names the first filter that left none. */
+function scanAndPlace(deps: PlacementDeps, request: PlacementRequest, policy: PlacementPolicy, rules: RuleCheck | undefined, ownerId: string): PlacementResult {
   const pool = request.onlyExecutors
     ? [...request.onlyExecutors].map((id) => deps.executors.get(id)).filter((e): e is LiveExecutor => e !== undefined)
     : deps.executors.list();
-
   let schedulable = 0;
   let withDriver = 0;
   let allowed = 0;
-  let best: { executorId: string; score: [number, number, number] } | undefined;
+  let best: { executorId: string; score: CandidateScore } | undefined;
   let mostFreeCores = -1;
   let mostFreeMemory = -1;
   for (const executor of pool) {
@@ -131,18 +195,14 @@ export function place(deps: PlacementDeps, request: PlacementRequest, ownerId: s
     if (!record.drivers.includes(request.executableType)) continue;
     withDriver++;
     const count = request.countsPerExecutor.get(record.executorId) ?? 0;
-    if (!policyAllows(policy, record, count)) continue;
+    if (!policyAllows(policy, record, count, true, rules)) continue;
     allowed++;
     const capacity = deps.ledger.capacity(record.executorId);
     mostFreeCores = Math.max(mostFreeCores, capacity.freeCores);
     mostFreeMemory = Math.max(mostFreeMemory, capacity.freeMemory);
     if (!deps.ledger.canFit(record.executorId, request.cores, request.memoryMB)) continue;
-    const score: [number, number, number] = [
-      capacity.totalCores > 0 ? capacity.freeCores / capacity.totalCores : 0,
-      capacity.totalMemory > 0 ? capacity.freeMemory / capacity.totalMemory : 0,
-      -count,
-    ];
-    if (!best || better(score, record.executorId, best.score, best.executorId)) best = { executorId: record.executorId, score };
+    const candidate = { executorId: record.executorId, score: scoreFor(capacity, count) };
+    if (!best || ranksBefore(candidate, best)) best = candidate;
   }
 
   if (best) {
@@ -154,7 +214,8 @@ export function place(deps: PlacementDeps, request: PlacementRequest, ownerId: s
   if (schedulable === 0) return { error: `no executor is ACTIVE and connected${pinned}` };
   if (withDriver === 0) return { error: `no ACTIVE executor has the ${request.executableType} driver${pinned}` };
   if (allowed === 0) {
-    return { error: `no ACTIVE executor with the ${request.executableType} driver satisfies the placement policy ${describePolicy(policy)}${pinned}` };
+    const ruleError = rules?.firstError ? ` (the rule failed on ${rules.firstError})` : '';
+    return { error: `no ACTIVE executor with the ${request.executableType} driver satisfies the placement policy ${describePolicy(policy)}${pinned}${ruleError}` };
   }
   return {
     error: `not enough free resources: needs ${request.cores} CPU core(s) and ${request.memoryMB} MB on one NUMA node; `
@@ -162,9 +223,13 @@ export function place(deps: PlacementDeps, request: PlacementRequest, ownerId: s
   };
 }
 
-function better(score: [number, number, number], id: string, bestScore: [number, number, number], bestId: string): boolean {
-  for (let i = 0; i < score.length; i++) if (score[i] !== bestScore[i]) return score[i] > bestScore[i];
-  return id < bestId;
+/** What a RULE_BASED rule sees besides the candidate: the deployment's executors and the env. */
+function ruleCheckFor(deps: PlacementDeps, request: PlacementRequest): RuleCheck {
+  const allExecutorMetadata: Record<string, Record<string, string>> = {};
+  for (const [executorId, count] of request.countsPerExecutor) {
+    if (count > 0) allExecutorMetadata[executorId] = { ...(deps.executors.get(executorId)?.record.labels ?? {}) };
+  }
+  return new RuleCheck({ allExecutorMetadata, applicationEnvironment: request.environment });
 }
 
 /**

@@ -2,7 +2,7 @@
  * Per-executor accounting of whole CPU cores (by id) and memory (MB), per NUMA node.
  * The controller's records are the truth about allocations: the ledger is rebuilt from the
  * store at start (every active task/instance with resources) and kept in step as work is
- * placed and released. An allocation always comes from one NUMA node (API.md §2.3.9).
+ * placed and released. An allocation always comes from one NUMA node (docs/api.md §2.3.9).
  */
 import type { Allocation, NumaMap, ResourceAllocation, ResourceLayout } from '../../api/resource-types.ts';
 
@@ -28,6 +28,15 @@ export class ResourceLedger {
   private readonly books = new Map<string, Map<string, NodeBook>>();
   /** allocation owner (instanceId) → executor + allocation, so release needs only the id. */
   private readonly owners = new Map<string, { executorId: string; allocation: Allocation }>();
+  private freed = 0;
+
+  /**
+   * Bumped whenever free capacity can grow (a release, a layout set or an executor removed):
+   * between two equal readings, capacity only ever shrank. Placement's candidate cache relies on it.
+   */
+  get generation(): number {
+    return this.freed;
+  }
 
   /** Registers (or re-registers) an executor's layout, keeping allocations already made on it. */
   setLayout(executorId: string, layout: ResourceLayout): void {
@@ -39,6 +48,7 @@ export class ResourceLedger {
       if (!nodes.has(node)) nodes.set(node, { freeCores: new Set(), usedCores: new Set(), freeMemory: mem, usedMemory: 0 });
     }
     this.books.set(executorId, nodes);
+    this.freed++;
     for (const [, owned] of this.owners) if (owned.executorId === executorId) this.apply(executorId, owned.allocation);
   }
 
@@ -48,6 +58,7 @@ export class ResourceLedger {
 
   removeExecutor(executorId: string): void {
     this.books.delete(executorId);
+    this.freed++;
   }
 
   /** Finds cores + memory on one NUMA node without taking them. */
@@ -102,6 +113,7 @@ export class ResourceLedger {
     const owned = this.owners.get(ownerId);
     if (!owned) return;
     this.owners.delete(ownerId);
+    this.freed++;
     const book = this.books.get(owned.executorId)?.get(owned.allocation.numaNode);
     if (!book) return;
     for (const core of owned.allocation.cores) {
@@ -131,6 +143,16 @@ export class ResourceLedger {
       usage.usedMemoryByNode[node] = book.usedMemory;
     }
     return usage;
+  }
+
+  /** Who holds which core of an executor (executor details), by NUMA node then core id. */
+  holders(executorId: string): { numaNode: string; core: number; ownerId: string }[] {
+    const result: { numaNode: string; core: number; ownerId: string }[] = [];
+    for (const [ownerId, owned] of this.owners) {
+      if (owned.executorId !== executorId) continue;
+      for (const core of owned.allocation.cores) result.push({ numaNode: owned.allocation.numaNode, core, ownerId });
+    }
+    return result.sort((a, b) => a.numaNode.localeCompare(b.numaNode, undefined, { numeric: true }) || a.core - b.core);
   }
 
   /** Largest single-NUMA-node physical core count on this executor (capacity check, §2.3.9). */

@@ -1,9 +1,11 @@
 /** Cluster state (a single row), executor records and the event log. */
 import type { Kysely } from 'kysely';
 import type { ClusterEvent, ClusterStateData, ExecutorRecord } from '../../api/cluster-types.ts';
+import { eventTypeCode, eventTypeOf, packEvent, unpackEvent } from './event-packing.ts';
 import type { EventQuery } from './store.ts';
-import { checkPaging, checkTime, chunks, doc, docs, executorRow, ROWS_PER_STATEMENT } from './store-rows.ts';
+import { checkPaging, checkTime, chunks, doc, docs, executorRow, PRUNE_BATCH, pruneInBatches } from './store-rows.ts';
 import type { StoreDatabase } from './store-tables.ts';
+import { atomically } from './write-fence.ts';
 
 type Db = Kysely<StoreDatabase>;
 
@@ -16,6 +18,13 @@ export async function getClusterState(db: Db): Promise<ClusterStateData | undefi
 export async function setClusterState(db: Db, state: ClusterStateData): Promise<void> {
   await db.insertInto('cluster_state').values({ id: CLUSTER_STATE_ID, doc: JSON.stringify(state) })
     .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ doc: eb.ref('excluded.doc') })))
+    .execute();
+}
+
+/** A write that changes nothing anyone reads: it succeeds only when the store takes writes. */
+export async function probe(db: Db, now: number): Promise<void> {
+  await db.insertInto('store_probe').values({ id: 1, at: now })
+    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ at: eb.ref('excluded.at') })))
     .execute();
 }
 
@@ -41,25 +50,21 @@ export async function deleteExecutor(db: Db, executorId: string): Promise<void> 
 }
 
 /**
- * Appends events in one statement per 500 (all or nothing). Re-appending an event id is a
- * no-op, so a retried write never duplicates history. `firstSeq` numbers them in order.
+ * Appends events in one statement per 500 (all or nothing), as compact rows (event-packing.ts).
+ * Re-appending an event id is a no-op, so a retried write never duplicates history. `firstSeq`
+ * numbers them in order.
  */
 export async function appendEvents(db: Db, events: readonly ClusterEvent[], firstSeq: number): Promise<void> {
   let seq = firstSeq;
-  const rows = events.map((event) => ({
-    event_id: event.id,
-    time: Math.trunc(event.time),
-    seq: seq++,
-    type: event.type,
-    doc: JSON.stringify(event),
-  }));
+  const rows = events.map((event) => ({ seq: seq++, ...packEvent(event) }));
+  const slices = chunks(rows);
   const write = async (trx: Db): Promise<void> => {
-    for (const slice of chunks(rows)) {
-      await trx.insertInto('events').values(slice).onConflict((oc) => oc.column('event_id').doNothing()).execute();
+    for (const slice of slices) {
+      await trx.insertInto('events').values(slice).onConflict((oc) => oc.column('id').doNothing()).execute();
     }
   };
-  if (rows.length <= ROWS_PER_STATEMENT) await write(db);
-  else await db.transaction().execute(write);
+  if (slices.length <= 1) await write(db);
+  else await atomically(db, write);
 }
 
 /** The highest event sequence number so far (0 when there are none). */
@@ -71,15 +76,49 @@ export async function maxEventSeq(db: Db): Promise<number> {
 /** Newest first; `after` is exclusive; an empty `types` list means all types. */
 export async function listEvents(db: Db, query: EventQuery): Promise<ClusterEvent[]> {
   const { limit } = checkPaging({ limit: query.limit });
-  let select = db.selectFrom('events').select('doc');
+  let select = db.selectFrom('events').select(['id', 'time', 'doc']);
   if (query.after !== undefined) select = select.where('time', '>', checkTime('after', query.after));
-  if (query.types?.length) select = select.where('type', 'in', query.types);
+  if (query.types?.length) {
+    // A string that is no event type matches nothing: no row was ever written with it.
+    const codes = query.types.map(eventTypeCode).filter((code) => code !== undefined);
+    if (codes.length === 0) return [];
+    select = select.where('type', 'in', codes);
+  }
   select = select.orderBy('time', 'desc').orderBy('seq', 'desc');
   if (limit !== undefined) select = select.limit(limit);
-  return docs<ClusterEvent>(await select.execute());
+  const rows = await select.execute();
+  const events = new Array<ClusterEvent>(rows.length);
+  for (let i = 0; i < rows.length; i++) events[i] = unpackEvent(rows[i]);
+  return events;
+}
+
+/**
+ * How many events of each type match (`after`, `types` as in listEvents), counted by the
+ * database: a summary of an hour of events never unpacks them.
+ */
+export async function countEventsByType(db: Db, query: Omit<EventQuery, 'limit'>): Promise<Record<string, number>> {
+  let select = db.selectFrom('events').select(['type', (eb) => eb.fn.countAll().as('count')]).groupBy('type');
+  if (query.after !== undefined) select = select.where('time', '>', checkTime('after', query.after));
+  if (query.types?.length) {
+    const codes = query.types.map(eventTypeCode).filter((code) => code !== undefined);
+    if (codes.length === 0) return {};
+    select = select.where('type', 'in', codes);
+  }
+  const counts: Record<string, number> = {};
+  for (const row of await select.execute()) {
+    const type = eventTypeOf(Number(row.type));
+    if (type !== undefined) counts[type] = Number(row.count);
+  }
+  return counts;
 }
 
 export async function pruneEvents(db: Db, before: number): Promise<number> {
-  const result = await db.deleteFrom('events').where('time', '<', checkTime('before', before)).executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const cutoff = checkTime('before', before);
+  return pruneInBatches(async () => {
+    const rows = await db.selectFrom('events').select('time').where('time', '<', cutoff).orderBy('time').limit(PRUNE_BATCH).execute();
+    return rows.length === 0 ? undefined : Number(rows[rows.length - 1].time);
+  }, async (upTo) => {
+    const result = await db.deleteFrom('events').where('time', '<', cutoff).where('time', '<=', upTo).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
 }

@@ -8,6 +8,7 @@
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { createLogger, type Logger } from '../../common/logger.ts';
 import { KyselyStore } from './kysely-store.ts';
+import { PostgresLeaseStore } from './postgres/leader-lease.ts';
 import { maskPassword, openPostgresPool, parsePostgresUrl } from './postgres/postgres-pool.ts';
 import { openSqliteDatabase, type SqliteTarget } from './sqlite/sqlite-database.ts';
 import type { Store } from './store.ts';
@@ -18,6 +19,14 @@ const URL_FORMS = 'sqlite:PATH, sqlite::memory: or postgres://USER@HOST:PORT/DAT
 
 export interface OpenStoreOptions {
   logger?: Logger;
+  /** SQLite: `FULL` (default) survives an OS crash, `PROCESS` only a process crash (ControllerConfig.storeDurability). */
+  durability?: 'FULL' | 'PROCESS';
+  /**
+   * PostgreSQL: the leader lease length (default 3 s, docs/ha.md). A lease query taking longer
+   * than a third of it counts as failed; a transaction left idle for half of it is ended by the
+   * server, so a paused leader cannot hold the lease row's lock past its lease.
+   */
+  leaderLeaseMs?: number;
 }
 
 /**
@@ -31,7 +40,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   let store: KyselyStore;
   if (trimmed.startsWith('sqlite:')) {
     const target = parseSqliteUrl(trimmed);
-    const database = openSqliteDatabase(target);
+    const database = openSqliteDatabase(target, { durability: options.durability });
     store = new KyselyStore({
       kind: 'sqlite',
       db: new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database }) }),
@@ -40,13 +49,15 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     });
   } else if (/^postgres(ql)?:\/\//i.test(trimmed)) {
     const target = parsePostgresUrl(trimmed);
-    const { pool, schema } = await openPostgresPool(target, logger);
+    const leaseMs = options.leaderLeaseMs ?? 3_000;
+    const { pool, schema } = await openPostgresPool(target, logger, { idleInTransactionMs: Math.max(500, Math.round(leaseMs / 2)) });
     store = new KyselyStore({
       kind: 'postgres',
       db: new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) }),
       logger,
       location: `${target.display} (schema ${schema})`,
       migrationSchema: schema,
+      lease: new PostgresLeaseStore(target, logger, Math.max(250, Math.round(leaseMs / 3)), pool),
     });
   } else {
     throw new StoreUrlError(trimmed

@@ -3,12 +3,12 @@ import type { Kysely } from 'kysely';
 import { ACTIVE_OPERATION_STATES, type OperationRecord } from '../../api/operation-types.ts';
 import type { OperationQuery } from './store.ts';
 import { RecordNotFoundError, rejectDuplicates } from './store-errors.ts';
-import { ROWS_PER_STATEMENT, checkPaging, checkTime, chunks, doc, docs, lastPerKey, operationRow } from './store-rows.ts';
+import { checkPaging, checkTime, chunks, doc, docs, lastPerKey, operationRow, PRUNE_BATCH, pruneInBatches } from './store-rows.ts';
 import type { StoreDatabase } from './store-tables.ts';
+import { atomically } from './write-fence.ts';
 
 type Db = Kysely<StoreDatabase>;
 
-const ACTIVE_STATES = [...ACTIVE_OPERATION_STATES];
 
 /** Throws DuplicateRecordError when the operationId exists. */
 export async function insertOperation(db: Db, record: OperationRecord): Promise<void> {
@@ -31,8 +31,9 @@ export async function updateOperation(db: Db, record: OperationRecord): Promise<
 export async function saveOperations(db: Db, records: readonly OperationRecord[]): Promise<void> {
   if (records.length === 0) return;
   const unique = lastPerKey(records, (record) => record.operationId);
+  const slices = chunks(unique);
   const write = async (trx: Db) => {
-    for (const slice of chunks(unique)) {
+    for (const slice of slices) {
       await trx.insertInto('operations').values(slice.map(operationRow))
         .onConflict((oc) => oc.column('operation_id').doUpdateSet((eb) => ({
           type: eb.ref('excluded.type'),
@@ -47,8 +48,8 @@ export async function saveOperations(db: Db, records: readonly OperationRecord[]
     }
   };
   // One statement is atomic on its own; several need a transaction.
-  if (unique.length <= ROWS_PER_STATEMENT) await write(db);
-  else await db.transaction().execute(write);
+  if (slices.length <= 1) await write(db);
+  else await atomically(db, write);
 }
 
 export async function getOperation(db: Db, operationId: string): Promise<OperationRecord | undefined> {
@@ -71,10 +72,19 @@ export async function listOperations(db: Db, query: OperationQuery): Promise<Ope
 
 /** Deletes operations that finished (not active, `finished` set) before `before`. */
 export async function pruneOperations(db: Db, before: number): Promise<number> {
-  const result = await db.deleteFrom('operations')
-    .where('finished', 'is not', null)
-    .where('finished', '<', checkTime('before', before))
-    .where('state', 'not in', ACTIVE_STATES)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const cutoff = checkTime('before', before);
+  const expired = () => db.selectFrom('operations').where('finished', 'is not', null).where('finished', '<', cutoff)
+    .where('state', 'not in', [...ACTIVE_OPERATION_STATES]);
+  return pruneInBatches(async () => {
+    const rows = await expired().select('finished').orderBy('finished').limit(PRUNE_BATCH).execute();
+    return rows.length === 0 ? undefined : Number(rows[rows.length - 1].finished);
+  }, async (upTo) => {
+    const result = await db.deleteFrom('operations')
+      .where('finished', 'is not', null)
+      .where('finished', '<', cutoff)
+      .where('finished', '<=', upTo)
+      .where('state', 'not in', [...ACTIVE_OPERATION_STATES])
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
 }

@@ -7,6 +7,8 @@ import type { AppRecord, InstanceRecord } from '../../api/app-types.ts';
 import type { ExecutorRecord } from '../../api/cluster-types.ts';
 import type { OperationRecord } from '../../api/operation-types.ts';
 import type { TaskRecord } from '../../api/task-types.ts';
+import { TERMINAL_TASK_STATES } from '../../api/task-types.ts';
+import { packDoc, unpackDoc } from './doc-packing.ts';
 import { StoreQueryError } from './store-errors.ts';
 import type { AppTable, ExecutorTable, InstanceTable, OperationTable, TaskTable } from './store-tables.ts';
 
@@ -18,17 +20,25 @@ function ms(value: number): number {
   return Math.trunc(value);
 }
 
+/**
+ * Task records are packed (doc-packing.ts), active ones too: a row written at 1.1 KB and shrunk
+ * when the task ends leaves its page three quarters empty (SQLite does not refill it), so a
+ * finished task cost 2.3 KB however small its final row. A finished task's `executor_id` column
+ * is left empty: the column serves only the active-task queries (an executor's tasks, a lost
+ * executor), and at a hundred thousand finished tasks its index entries alone were ~50 bytes each.
+ */
 export function taskRow(record: TaskRecord): TaskTable {
+  const finished = TERMINAL_TASK_STATES.has(record.state);
   return {
     source_app_name: record.sourceAppName,
     task_id: record.taskId,
     instance_id: record.instanceId,
     state: record.state,
-    executor_id: record.executorId ?? null,
+    executor_id: finished ? null : record.executorId ?? null,
     parent_task_id: record.parentTaskId ?? null,
     created: ms(record.created),
     updated: ms(record.updated),
-    doc: JSON.stringify(record),
+    doc: packDoc(record, true),
   };
 }
 
@@ -57,7 +67,8 @@ export function operationRow(record: OperationRecord): OperationTable {
     created: ms(record.created),
     updated: ms(record.updated),
     finished: record.finished === undefined ? null : ms(record.finished),
-    doc: JSON.stringify(record),
+    // Packed for the reason task rows are (taskRow); an app's operations are few and stay JSON.
+    doc: packDoc(record, record.target.kind === 'task'),
   };
 }
 
@@ -68,18 +79,32 @@ export function executorRow(record: ExecutorRecord): ExecutorTable {
 /** Parses the `doc` of each row. */
 export function docs<T>(rows: ReadonlyArray<{ doc: string }>): T[] {
   const out = new Array<T>(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = JSON.parse(rows[i].doc) as T;
+  for (let i = 0; i < rows.length; i++) out[i] = unpackDoc<T>(rows[i].doc);
   return out;
 }
 
 export function doc<T>(row: { doc: string } | undefined): T | undefined {
-  return row ? (JSON.parse(row.doc) as T) : undefined;
+  return row ? unpackDoc<T>(row.doc) : undefined;
 }
 
 /** Splits `items` into slices of at most `size`. */
+/**
+ * Slices for multi-row statements: full slices of `size`, then the rest in powers of two
+ * (300 rows → 256 + 32 + 8 + 4). Every distinct row count is a distinct SQL text, and SQLite
+ * keeps each prepared (sqlite-database.ts): with free sizes a busy controller held a few hundred
+ * statements of a few hundred rows each — over 100 MB of native memory. With these, a query kind
+ * has at most ten shapes.
+ */
 export function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  let i = 0;
+  for (; items.length - i >= size; i += size) out.push(items.slice(i, i + size));
+  for (let step = 2 ** Math.floor(Math.log2(Math.max(1, size - 1))); i < items.length; step /= 2) {
+    if (items.length - i >= step) {
+      out.push(items.slice(i, i + step));
+      i += step;
+    }
+  }
   return out;
 }
 
@@ -118,4 +143,25 @@ export function checkTime(name: string, value: number): number {
 /** A readable key for messages: `app/task`. */
 export function taskKey(record: { sourceAppName: string; taskId: string }): string {
   return `${record.sourceAppName}/${record.taskId}`;
+}
+
+/** Rows one retention statement deletes; the sweep yields to the event loop between them. */
+export const PRUNE_BATCH = 2_000;
+
+/**
+ * Deletes in batches of about PRUNE_BATCH: `boundary()` names the newest key value of the next
+ * batch (undefined when nothing is left), `remove(upTo)` deletes up to it. Between batches the
+ * event loop runs (setImmediate), so a million expired rows never stall the controller: one
+ * statement deleting them all held SQLite — and with it the whole event loop — for seconds.
+ */
+export async function pruneInBatches(boundary: () => Promise<number | undefined>, remove: (upTo: number) => Promise<number>): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const upTo = await boundary();
+    if (upTo === undefined) return removed;
+    const n = await remove(upTo);
+    removed += n;
+    if (n === 0) return removed;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -6,8 +6,9 @@ import type { Kysely, Transaction } from 'kysely';
 import { TERMINAL_TASK_STATES, type TaskRecord } from '../../api/task-types.ts';
 import type { TaskQuery } from './store.ts';
 import { RecordNotFoundError, rejectDuplicates } from './store-errors.ts';
-import { checkTime, chunks, doc, docs, lastPerKey, ROWS_PER_STATEMENT, taskKey, taskRow } from './store-rows.ts';
+import { checkTime, chunks, doc, docs, lastPerKey, PRUNE_BATCH, pruneInBatches, taskKey, taskRow } from './store-rows.ts';
 import type { StoreDatabase } from './store-tables.ts';
+import { atomically } from './write-fence.ts';
 
 type Db = Kysely<StoreDatabase>;
 
@@ -23,13 +24,14 @@ export async function insertTasks(db: Db, records: readonly TaskRecord[]): Promi
   if (records.length === 0) return;
   const rows = records.map(taskRow);
   await rejectDuplicates(duplicateMessage(records), async () => {
-    if (rows.length <= ROWS_PER_STATEMENT) {
+    const slices = chunks(rows);
+    if (slices.length === 1) {
       // One statement is atomic on its own; no transaction round trips needed.
       await db.insertInto('tasks').values(rows).execute();
       return;
     }
-    await db.transaction().execute(async (trx) => {
-      for (const slice of chunks(rows)) await trx.insertInto('tasks').values(slice).execute();
+    await atomically(db, async (trx) => {
+      for (const slice of slices) await trx.insertInto('tasks').values(slice).execute();
     });
   });
 }
@@ -52,7 +54,7 @@ export async function updateTasks(db: Db, records: readonly TaskRecord[]): Promi
   if (records.length === 0) return;
   if (records.length === 1) return updateTask(db, records[0]);
   const unique = lastPerKey(records, taskKey);
-  await db.transaction().execute(async (trx) => {
+  await atomically(db, async (trx) => {
     for (const slice of chunks(unique)) {
       // Two single-column IN lists use the primary key well on both engines (a row-value IN
       // list of 1000 pairs plans poorly on PostgreSQL); they may match a few extra pairs,
@@ -110,9 +112,14 @@ export async function deleteTask(db: Db, sourceAppName: string, taskId: string):
 }
 
 export async function pruneTasks(db: Db, before: number): Promise<number> {
-  const result = await db.deleteFrom('tasks')
-    .where('state', 'in', TERMINAL_STATES)
-    .where('updated', '<', checkTime('before', before))
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const cutoff = checkTime('before', before);
+  const expired = () => db.selectFrom('tasks').where('state', 'in', TERMINAL_STATES).where('updated', '<', cutoff);
+  return pruneInBatches(async () => {
+    // The PRUNE_BATCH-th oldest expired `updated` (or the newest, when fewer are left): index-only on (state, updated).
+    const rows = await expired().select('updated').orderBy('updated').limit(PRUNE_BATCH).execute();
+    return rows.length === 0 ? undefined : Number(rows[rows.length - 1].updated);
+  }, async (upTo) => {
+    const result = await db.deleteFrom('tasks').where('state', 'in', TERMINAL_STATES).where('updated', '<', cutoff).where('updated', '<=', upTo).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * The task commands behind the routes (API.md §3): CREATE (plain or fanned out over a node
+ * The task commands behind the routes (docs/api.md §3): CREATE (plain or fanned out over a node
  * filter), KILL, validate and delete — every check and rejection message, and the order of
  * writes: records and their operation are persisted before the client is answered, and a
  * rejected command leaves nothing behind.
@@ -10,15 +10,17 @@ import { checkTaskSpec, type SpecLimits } from '../../api/validation/index.ts';
 import { durationMillis } from '../../common/durations.ts';
 import { CommandValidationError } from '../../common/errors.ts';
 import { internalTaskId, newTaskInstanceId } from '../../common/ids.ts';
-import type { ControllerContext, LiveExecutor } from '../context.ts';
+import type { ControllerContext } from '../context.ts';
+import type { LiveExecutor } from '../executors/live-executor.ts';
 import { capacityCheck } from '../scheduler/placement.ts';
 import { describeNodeFilter, matchNodeFilter, type FilterNode } from '../scheduler/node-filter.ts';
-import { DuplicateRecordError } from '../store/store.ts';
-import type { TaskStopper } from './task-abort.ts';
+import { GroupCommit } from '../store/group-commit.ts';
+import { DuplicateRecordError, type Store } from '../store/store.ts';
+import type { TaskStopper } from './task-stopper.ts';
 import { buildFanoutRecords, type TaskFanout } from './task-fanout.ts';
 import type { LiveTask, TaskManager } from './task-manager.ts';
-import type { TaskOperationLog } from './task-operations.ts';
-import type { TaskScheduler } from './task-placement.ts';
+import type { TaskOperationType } from './task-operation-kind.ts';
+import type { TaskScheduler } from './task-scheduler.ts';
 import { isTerminal, taskKey } from './task-view.ts';
 
 /** A node of the inventory a node filter runs over: a known, not lost, not removed executor. */
@@ -44,7 +46,6 @@ export interface TaskCommandDeps {
   manager: TaskManager;
   scheduler: TaskScheduler;
   fanout: TaskFanout;
-  operations: TaskOperationLog;
   stopper: TaskStopper;
 }
 
@@ -52,9 +53,15 @@ export class TaskCommands {
   private readonly deps: TaskCommandDeps;
   /** Pairs with a CREATE in flight (a second concurrent CREATE is a duplicate). */
   private readonly creating = new Set<string>();
+  /**
+   * New task records, group-committed: the CREATEs of one turn cost one transaction (one fsync
+   * under durable SQLite) instead of one each. Each CREATE's records are all or nothing.
+   */
+  private readonly inserts: GroupCommit<TaskRecord[]>;
 
   constructor(deps: TaskCommandDeps) {
     this.deps = deps;
+    this.inserts = new GroupCommit((groups) => insertGroups(deps.ctx.store, groups));
   }
 
   limits(): SpecLimits {
@@ -82,7 +89,7 @@ export class TaskCommands {
   }
 
   async create(spec: TaskSpec, opSpec: ClusterOpSpec, by: string): Promise<{ taskId: string; operationId: string }> {
-    const { ctx, manager, scheduler, fanout, operations } = this.deps;
+    const { ctx, manager, scheduler, fanout } = this.deps;
     const key = taskKey(spec.sourceAppName, spec.taskId);
     if (this.creating.has(key)) throw new CommandValidationError(duplicateMessage(spec.sourceAppName, spec.taskId));
     this.creating.add(key);
@@ -112,24 +119,22 @@ export class TaskCommands {
         records = [record];
       }
       const lives = await this.insert(records);
+      // The fan-out's operation releases the subtasks as soon as it runs: follow them first.
+      if (spec.nodeFilter) fanout.follow(lives[0].record, records.slice(1));
       let operationId: string;
       try {
-        const op = await operations.begin('CREATE', spec, opSpec, by, { type: 'CREATE', sourceAppName: spec.sourceAppName, taskId: spec.taskId }, Math.max(1, records.length - 1));
-        operationId = op.operationId;
+        operationId = await this.submitOperation('CREATE', spec.sourceAppName, spec.taskId, opSpec, by, Math.max(1, records.length - 1));
       } catch (error) {
         for (const live of lives) manager.untrack(live);
         for (const record of records) await ctx.store.deleteTask(record.sourceAppName, record.taskId).catch(() => false);
         throw error;
       }
       for (const live of lives) manager.emitStateChange(live.record);
+      // A fan-out's subtasks are released by its CREATE operation (task-operation-kind.ts).
       const [first] = lives;
-      if (spec.nodeFilter) {
-        fanout.follow(first.record, records.slice(1));
-        fanout.fillSlots(first.record);
-      } else if (first.record.resources) {
-        scheduler.sendStart(first);
-      } else {
-        scheduler.enqueue(first);
+      if (!spec.nodeFilter) {
+        if (first.record.resources) scheduler.sendStart(first);
+        else scheduler.enqueue(first);
       }
       return { taskId: internalTaskId(spec.sourceAppName, spec.taskId), operationId };
     } finally {
@@ -138,18 +143,26 @@ export class TaskCommands {
   }
 
   async kill(sourceAppName: string, taskId: string, opSpec: ClusterOpSpec, by: string): Promise<{ taskId: string; operationId: string }> {
-    const { manager, operations, stopper } = this.deps;
+    const { ctx, manager, stopper } = this.deps;
     const live = manager.get(sourceAppName, taskId);
     if (!live || isTerminal(live.record.state)) {
       throw new CommandValidationError(`Either task does not exist or has already finished for ${sourceAppName}/${taskId}`);
     }
-    if (operations.hasActive(sourceAppName, taskId, 'KILL') || live.record.killRequested) {
-      throw new CommandValidationError('Could not schedule job to stop the task.');
-    }
-    const op = await operations.begin('KILL', { sourceAppName, taskId }, opSpec, by, { type: 'KILL', sourceAppName, taskId },
-      live.record.subtaskIds?.length ?? 1);
+    const killing = ctx.operations.pending({ kind: 'task', sourceAppName, taskId }).some((op) => op.record.type === 'KILL');
+    if (killing || live.record.killRequested) throw new CommandValidationError('Could not schedule job to stop the task.');
+    const operationId = await this.submitOperation('KILL', sourceAppName, taskId, opSpec, by, live.record.subtaskIds?.length ?? 1);
     await stopper.stop(live, { by, mode: 'GRACEFUL', resultStatus: 'CANCELLED', reason: `KILL by ${by}` });
-    return { taskId, operationId: op.operationId };
+    return { taskId, operationId };
+  }
+
+  /** Stores the task's operation (acknowledged only after this) and lets the engine follow it. */
+  private async submitOperation(type: TaskOperationType, sourceAppName: string, taskId: string, opSpec: ClusterOpSpec, by: string,
+    total: number): Promise<string> {
+    const { operations } = this.deps.ctx;
+    const record = operations.newRecord({ type, target: { kind: 'task', sourceAppName, taskId }, opSpec, createdBy: by, request: { type, sourceAppName, taskId } });
+    record.progress = { total, done: 0, failed: 0, inFlight: total };
+    await operations.submit(record);
+    return record.operationId;
   }
 
   /** Deletes a terminal record (and a terminal parent's subtasks); false when unknown, active, or part of an active fan-out. */
@@ -175,8 +188,7 @@ export class TaskCommands {
   private async insert(records: TaskRecord[]): Promise<LiveTask[]> {
     const { ctx, manager } = this.deps;
     try {
-      if (records.length === 1) await ctx.store.insertTask(records[0]);
-      else await ctx.store.insertTasks(records);
+      await this.inserts.write(records);
     } catch (error) {
       for (const record of records) ctx.ledger.release(record.instanceId);
       if (error instanceof DuplicateRecordError || (error as { code?: string }).code === 'DUPLICATE_RECORD') {
@@ -186,4 +198,21 @@ export class TaskCommands {
     }
     return records.map((record) => manager.track(record));
   }
+}
+
+/**
+ * Inserts every group in one transaction; if that fails on a duplicate, each group alone, so
+ * only the group that holds the duplicate fails (answers per group, in order).
+ */
+async function insertGroups(store: Store, groups: TaskRecord[][]): Promise<(unknown | undefined)[] | void> {
+  if (groups.length === 1) return store.insertTasks(groups[0]);
+  try {
+    await store.insertTasks(groups.flat());
+    return;
+  } catch (error) {
+    if (!(error instanceof DuplicateRecordError)) throw error;
+  }
+  const answers: (unknown | undefined)[] = [];
+  for (const group of groups) answers.push(await store.insertTasks(group).then(() => undefined, (error: unknown) => error));
+  return answers;
 }

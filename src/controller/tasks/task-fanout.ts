@@ -1,7 +1,7 @@
 /**
- * Node-filter fan-out (seed 002): a CREATE whose spec has a `nodeFilter` becomes a parent task
- * plus one subtask per matched executor, pinned to it, at most `opSpec.parallelism` of them
- * placed at a time. The parent holds no resources and never runs anything; its state and
+ * Node-filter fan-out (docs/tasks.md): a CREATE whose spec has a `nodeFilter` becomes a parent
+ * task plus one subtask per matched executor, pinned to it, at most `opSpec.parallelism` of them
+ * released to the scheduler at a time by the CREATE operation. The parent holds no resources and never runs anything; its state and
  * result follow its children:
  *
  *   PENDING ──a subtask left PENDING──▶ RUNNING ──every subtask terminal──▶ STOPPED
@@ -17,7 +17,7 @@ import type { DrydockStatus, StatusMessage, TaskRecord, TaskSpec, TaskState } fr
 import { newTaskInstanceId } from '../../common/ids.ts';
 import type { ControllerContext } from '../context.ts';
 import { addEvent, type CommitEffects, type LiveTask, type TaskManager } from './task-manager.ts';
-import { PINNED_EXECUTOR_KEY, type TaskScheduler } from './task-placement.ts';
+import { PINNED_EXECUTOR_KEY, type TaskScheduler } from './task-scheduler.ts';
 import { isTerminal, subtaskIdFor, taskKey } from './task-view.ts';
 
 /** Metadata key naming the node a subtask runs on. */
@@ -134,28 +134,22 @@ export class TaskFanout {
       .filter((live): live is LiveTask => live !== undefined);
   }
 
-  /** Makes waiting subtasks eligible up to the parallelism limit and hands them to the scheduler. */
-  fillSlots(parent: TaskRecord): void {
-    if (parent.killRequested) return;
-    const active = this.activeChildren(parent);
-    let running = active.filter((c) => c.record.placementDeadline !== undefined || c.record.resources).length;
-    for (const child of active) {
-      const record = child.record;
-      if (record.resources || record.killRequested) continue;
-      if (record.placementDeadline !== undefined) {
-        if (!this.scheduler.isWaiting(child) && record.state === 'PENDING') this.scheduler.enqueue(child);
-        continue;
-      }
-      if (running >= parent.opSpec.parallelism) break;
-      running++;
+  /**
+   * Hands a subtask to the scheduler: it becomes eligible for placement (its placement deadline
+   * starts now) unless it already is. The fan-out's operation calls this at most
+   * `opSpec.parallelism` at a time (task-operation-kind.ts).
+   */
+  async release(child: LiveTask): Promise<void> {
+    const record = child.record;
+    if (record.resources || record.killRequested || record.state !== 'PENDING') return;
+    if (record.placementDeadline === undefined) {
       const deadline = this.scheduler.deadlineFrom(this.ctx.clock.now(), record);
-      void this.manager.mutate(child, (draft) => {
+      await this.manager.mutate(child, (draft) => {
         if (draft.placementDeadline !== undefined || draft.state !== 'PENDING') return false;
         draft.placementDeadline = deadline;
-      }).then(() => {
-        if (child.record.state === 'PENDING' && !child.record.resources) this.scheduler.enqueue(child);
-      }, () => undefined);
+      });
     }
+    if (child.record.state === 'PENDING' && !child.record.resources && !this.scheduler.isWaiting(child)) this.scheduler.enqueue(child);
   }
 
   private childChanged(_live: LiveTask, before: TaskRecord, after: TaskRecord, _fx: CommitEffects): void {
@@ -166,8 +160,8 @@ export class TaskFanout {
     const parent = this.manager.get(after.sourceAppName, after.parentTaskId);
     if (!summaries || !parent) return;
     summaries.set(after.taskId, summaryOf(after));
-    void this.recompute(parent).then(() => {
-      if (isTerminal(after.state) && !isTerminal(parent.record.state)) this.fillSlots(parent.record);
+    this.recompute(parent).catch((error: unknown) => {
+      this.ctx.logger.error({ err: error, task: parentKey }, 'could not update a fan-out parent from its subtask');
     });
   }
 

@@ -19,7 +19,8 @@
 import type { TaskRecord, WorkloadEvent } from '../../api/task-types.ts';
 import type { ControllerContext } from '../context.ts';
 import { allocationFromWire } from '../scheduler/resource-ledger.ts';
-import { TaskWriter } from './task-writer.ts';
+import { GroupCommit } from '../store/group-commit.ts';
+import { isStoreOutage } from '../store/store-health.ts';
 import { isTerminal, taskEventMetadata, taskKey } from './task-view.ts';
 
 /** Post-commit work collected by mutations. */
@@ -40,6 +41,8 @@ export interface LiveTask {
   reportUpdated: number;
   /** Registry connection number of the executor when startTask was last sent by this process. */
   startSentOn?: number;
+  /** When this process last sent `startTask` (clock ms): the unacknowledged-start deadline counts from here. */
+  startSentAt?: number;
   /** Same for the last stopTask. */
   stopSentOn?: number;
   /** The executor has reported the task at least once since this controller started. */
@@ -55,7 +58,8 @@ export const MAX_TASK_EVENTS = 100;
 
 export class TaskManager {
   readonly ctx: ControllerContext;
-  readonly writer: TaskWriter;
+  /** Task record writes, group-committed: a burst of state reports costs one `updateTasks` transaction. */
+  readonly writer: GroupCommit<TaskRecord>;
   private readonly tasks = new Map<string, LiveTask>();
   private readonly byInstance = new Map<string, LiveTask>();
   /** Placed active tasks per executor (snapshots, lost executors). */
@@ -67,12 +71,13 @@ export class TaskManager {
   private readonly connectionSeq = new Map<string, number>();
   private readonly forgetQueue = new Map<string, string[]>();
   private forgetScheduled = false;
+  private readonly endWaiters = new Map<string, ((record: TaskRecord) => void)[]>();
   private readonly commitListeners: CommitListener[] = [];
   private readonly terminalListeners: CommitListener[] = [];
 
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
-    this.writer = new TaskWriter(ctx.store);
+    this.writer = new GroupCommit((records) => ctx.store.updateTasks(records));
   }
 
   /** Called after every commit that changed the record. */
@@ -115,6 +120,16 @@ export class TaskManager {
 
   get size(): number {
     return this.tasks.size;
+  }
+
+  /** Resolves with the task's terminal record once it has ended (at once if it has). */
+  whenEnded(live: LiveTask): Promise<TaskRecord> {
+    if (isTerminal(live.record.state)) return Promise.resolve(live.record);
+    return new Promise((resolve) => {
+      const waiters = this.endWaiters.get(live.key) ?? [];
+      waiters.push(resolve);
+      this.endWaiters.set(live.key, waiters);
+    });
   }
 
   /** Whether an ended task with this instanceId was seen recently; gives its executorId. */
@@ -167,7 +182,9 @@ export class TaskManager {
       live.draining = true;
       // Started once the current synchronous work is done, so every report of one executor
       // frame (a burst of states) joins the same draft and costs one write.
-      queueMicrotask(() => void this.drain(live));
+      queueMicrotask(() => {
+        this.drain(live).catch((error: unknown) => this.ctx.logger.error({ err: error, task: live.key }, 'applying task changes failed'));
+      });
     });
   }
 
@@ -228,7 +245,8 @@ export class TaskManager {
           try {
             await this.writer.write(draft);
           } catch (error) {
-            this.ctx.logger.error({ err: error, task: live.key }, 'could not persist a task change; it is dropped');
+            // A store outage is logged once by the store's health tracker; the executor's next snapshot re-applies its reports.
+            if (!isStoreOutage(error)) this.ctx.logger.error({ err: error, task: live.key }, 'could not persist a task change; it is dropped');
             for (const item of batch) item.reject(error);
             continue;
           }
@@ -259,6 +277,9 @@ export class TaskManager {
     }
     if (fx.reportedTerminal && after.executorId) this.forget(after.executorId, after.instanceId);
     for (const listener of this.terminalListeners) this.safely(() => listener(live, before, after, fx));
+    const waiters = this.endWaiters.get(live.key);
+    this.endWaiters.delete(live.key);
+    for (const wake of waiters ?? []) wake(after);
   }
 
   private index(live: LiveTask, from: string | undefined, to: string | undefined): void {

@@ -1,49 +1,45 @@
 /**
- * The tasks module of the controller (issue 3): task operations and reads (API.md §3), node
- * filter fan-out, abort, retention, and the live task model behind them.
+ * The tasks module of the controller: task operations and reads (docs/api.md §3), node-filter
+ * fan-out, abort, retention, and the live task model behind them. Its operations run through
+ * the operation engine as the `task` kind (task-operation-kind.ts).
  *
- *   start: load active task operations → load non-terminal task records (ledger claims,
- *          maxRunDuration timers, fan-out parents with their subtasks) → pending placements
- *          resume, interrupted kills are re-issued → follow executor reports → timers and
- *          retention sweep
+ *   load:  non-terminal task records (ledger claims, maxRunDuration timers, fan-out parents with
+ *          their subtasks) → pending placements resume, interrupted kills are re-issued
+ *          (then the operation engine resumes the CREATE and KILL operations)
+ *   start: follow executor reports → timers and retention sweep
  *   stop:  timers off → stop following executors → retention sweep ends → queued writes settle
  */
+import { toTaskInfo } from '../../api/task-info.ts';
 import type { TaskRecord } from '../../api/task-types.ts';
-import type { ControllerContext, ControllerModule } from '../context.ts';
-import { createLogModule } from '../logs/log-module.ts';
-import { registerTaskStopper, TaskStopper } from './task-abort.ts';
+import type { ControllerContext } from '../context.ts';
+import type { ControllerModule } from '../controller-module.ts';
 import { TaskCommands } from './task-commands.ts';
 import { TaskFanout } from './task-fanout.ts';
 import { TaskManager } from './task-manager.ts';
-import { TaskOperationLog } from './task-operations.ts';
-import { TaskScheduler } from './task-placement.ts';
+import { TaskOperationKind } from './task-operation-kind.ts';
 import { TaskReconciler } from './task-reconciler.ts';
 import { TaskRetention } from './task-retention.ts';
 import { registerTaskRoutes } from './task-routes.ts';
+import { TaskScheduler } from './task-scheduler.ts';
+import { TaskStopper } from './task-stopper.ts';
 import { TaskTimers } from './task-timers.ts';
 import { isTerminal, NON_TERMINAL_TASK_STATES } from './task-view.ts';
 
-/** Builds the tasks module. */
+/** Builds the tasks module and registers its operation kind. */
 export function createTaskModule(ctx: ControllerContext): ControllerModule {
   const manager = new TaskManager(ctx);
   const scheduler = new TaskScheduler(ctx, manager);
   const fanout = new TaskFanout(ctx, manager, scheduler);
-  const operations = new TaskOperationLog(ctx);
-  const stopper = new TaskStopper(ctx, manager, scheduler, fanout, operations);
+  const stopper = new TaskStopper(ctx, manager, scheduler, fanout);
   const reconciler = new TaskReconciler(ctx, manager, scheduler, stopper);
   const timers = new TaskTimers(ctx, manager, scheduler, stopper, reconciler);
   const retention = new TaskRetention(ctx);
-  const commands = new TaskCommands({ ctx, manager, scheduler, fanout, operations, stopper });
-  // Log files of tasks and app instances (API.md §5) come with this module.
-  const logs = createLogModule(ctx);
+  const commands = new TaskCommands({ ctx, manager, scheduler, fanout, stopper });
+  ctx.operations.registerKind(new TaskOperationKind({ ctx, manager, fanout, stopper }));
 
-  manager.onTerminal((_live, _before, after) => {
-    void operations.finish(after);
-    scheduler.kick();
-  });
+  manager.onTerminal(() => scheduler.kick());
 
   async function load(): Promise<void> {
-    await operations.load();
     const records = await ctx.store.listTasks({ states: NON_TERMINAL_TASK_STATES });
     for (const record of records) timers.track(manager.track(record));
     const parents: TaskRecord[] = [];
@@ -55,12 +51,16 @@ export function createTaskModule(ctx: ControllerContext): ControllerModule {
       }
       const live = manager.get(record.sourceAppName, record.taskId)!;
       if (record.killRequested) {
+        // Unplaced, or placed but never acknowledged (still PENDING): ended here; otherwise the
+        // executor's reports carry the stop on (re-sent when it reconnects).
         const { by, mode } = record.killRequested;
-        if (!record.resources) void stopper.stop(live, { by, mode, resultStatus: 'CANCELLED', reason: `${mode} stop by ${by} (resumed after a controller restart)` });
+        if (!record.resources || record.state === 'PENDING') {
+          await stopper.stop(live, { by, mode, resultStatus: 'CANCELLED', reason: `${mode} stop by ${by} (resumed after a controller restart)` });
+        }
         continue;
       }
       if (record.state !== 'PENDING' || record.resources) continue;
-      if (record.parentTaskId) continue; // the parent's slots decide
+      if (record.parentTaskId) continue; // released by the fan-out's operation when it resumes
       if (record.placementDeadline === undefined) {
         await manager.mutate(live, (draft) => {
           draft.placementDeadline = scheduler.deadlineFrom(draft.created, draft);
@@ -71,21 +71,9 @@ export function createTaskModule(ctx: ControllerContext): ControllerModule {
     for (const parent of parents) {
       const live = manager.get(parent.sourceAppName, parent.taskId)!;
       await fanout.recompute(live);
-      if (isTerminal(live.record.state)) continue;
-      if (parent.killRequested) {
-        const { by, mode } = parent.killRequested;
-        await stopper.stop(live, { by, mode, resultStatus: 'CANCELLED', reason: `${mode} stop by ${by} (resumed after a controller restart)` });
-      } else {
-        fanout.fillSlots(live.record);
-      }
-    }
-    // Operations whose task ended while no controller was watching.
-    for (const key of operations.keys()) {
-      const [sourceAppName, taskId] = key.split('/');
-      if (manager.get(sourceAppName, taskId)) continue;
-      const record = await ctx.store.getTask(sourceAppName, taskId);
-      if (record && isTerminal(record.state)) await operations.finish(record);
-      else ctx.logger.warn({ task: key }, 'an active task operation has no task record; it stays as it is');
+      if (isTerminal(live.record.state) || !parent.killRequested) continue;
+      const { by, mode } = parent.killRequested;
+      await stopper.stop(live, { by, mode, resultStatus: 'CANCELLED', reason: `${mode} stop by ${by} (resumed after a controller restart)` });
     }
   }
 
@@ -102,24 +90,28 @@ export function createTaskModule(ctx: ControllerContext): ControllerModule {
     name: 'tasks',
     registerRoutes(app) {
       registerTaskRoutes(app, { ctx, manager, commands, stopper });
-      logs.registerRoutes(app);
     },
+    /** `taskStats` (docs/api.md §4.3): retained tasks per state, the ten most recently updated. */
+    async dashboard() {
+      const records = await ctx.store.listTasks({});
+      const taskCountByState: Record<string, number> = {};
+      for (const record of records) taskCountByState[record.state] = (taskCountByState[record.state] ?? 0) + 1;
+      const topTasks = records.sort((a, b) => b.updated - a.updated || (a.taskId < b.taskId ? -1 : 1)).slice(0, 10).map(toTaskInfo);
+      return { taskStats: { taskCountByState, topTasks } };
+    },
+    load,
     async start() {
-      await load();
       reconciler.attach();
       catchUp();
-      registerTaskStopper(ctx, stopper);
       timers.start();
       retention.start();
       ctx.logger.info({ activeTasks: manager.size, waiting: scheduler.waitingCount }, 'tasks module started');
     },
     async stop() {
-      registerTaskStopper(ctx, undefined);
       timers.stop();
       reconciler.detach();
       await retention.stop();
       await manager.settle();
-      await operations.settle();
       scheduler.flushStarts();
     },
   };

@@ -17,10 +17,12 @@
  */
 import type { SnapshotMessage, TaskReport } from '../../api/channel-protocol.ts';
 import type { TaskRecord, WorkloadEvent } from '../../api/task-types.ts';
-import type { ControllerContext, LiveExecutor } from '../context.ts';
-import type { TaskStopper } from './task-abort.ts';
+import type { ControllerContext } from '../context.ts';
+import type { LiveExecutor } from '../executors/live-executor.ts';
+import type { TaskStopper } from './task-stopper.ts';
 import { addEvent, type CommitEffects, type LiveTask, type TaskManager } from './task-manager.ts';
-import type { TaskScheduler } from './task-placement.ts';
+import type { TaskScheduler } from './task-scheduler.ts';
+import { isStoreOutage } from '../store/store-health.ts';
 import { isTerminal } from './task-view.ts';
 
 function eventKey(e: WorkloadEvent): string {
@@ -107,7 +109,9 @@ export class TaskReconciler {
   report(executorId: string, report: TaskReport): void {
     const live = this.manager.byInstanceId(report.instanceId);
     if (!live) {
-      void this.unknownReport(executorId, report);
+      this.unknownReport(executorId, report).catch((error: unknown) => {
+        if (!isStoreOutage(error)) this.ctx.logger.warn({ err: error, executorId, instanceId: report.instanceId }, 'could not handle a report of an unknown task; the next snapshot retries');
+      });
       return;
     }
     if (live.record.executorId !== executorId) {
@@ -139,7 +143,7 @@ export class TaskReconciler {
         continue;
       }
       const host = this.ctx.executors.get(executorId)?.record.hostname ?? executorId;
-      void this.markLost(live, `Executor ${host} no longer reports this task (its local state was lost)`);
+      this.markLost(live, `Executor ${host} no longer reports this task (its local state was lost)`);
     }
   }
 
@@ -148,7 +152,7 @@ export class TaskReconciler {
     if (this.ctx.cluster.inMaintenance()) return;
     const seconds = Math.round(this.ctx.config.executorLostAfterMs / 1000);
     for (const live of [...this.manager.onExecutor(executorId)]) {
-      void this.markLost(live, `Executor ${hostname} (${executorId}) was lost: nothing heard from it for over ${seconds} s`);
+      this.markLost(live, `Executor ${hostname} (${executorId}) was lost: nothing heard from it for over ${seconds} s`);
     }
   }
 
@@ -168,15 +172,37 @@ export class TaskReconciler {
     }
   }
 
-  markLost(live: LiveTask, message: string): Promise<void> {
-    return this.manager.mutate(live, (draft) => {
+  /** Ends a task LOST. A failed write is logged; the periodic `checkLost` tries again. */
+  /**
+   * Starts a connected executor has not acknowledged within `startAckTimeoutMs` fail: it never got
+   * them (a frame it refused) or cannot run them, and nothing else would ever end them.
+   */
+  checkUnacknowledged(now: number): void {
+    const limit = this.ctx.config.startAckTimeoutMs;
+    for (const executorId of this.manager.executorIds()) {
+      const executor = this.ctx.executors.get(executorId);
+      if (!executor?.connected) continue;
+      for (const live of [...this.manager.onExecutor(executorId)]) {
+        if (live.reported || live.record.state !== 'PENDING' || live.startSentAt === undefined || now - live.startSentAt < limit) continue;
+        const message = `Executor ${executor.record.name} did not acknowledge the start within ${Math.round(limit / 1000)} s`;
+        this.stopper.endUnacknowledged(live, 'FAILED', undefined, message).catch((error: unknown) => {
+          if (!isStoreOutage(error)) this.ctx.logger.warn({ err: error, task: live.key }, 'could not end an unacknowledged task; retrying');
+        });
+      }
+    }
+  }
+
+  markLost(live: LiveTask, message: string): void {
+    this.manager.mutate(live, (draft) => {
       if (isTerminal(draft.state)) return false;
       draft.state = 'LOST';
       draft.taskResult = { status: 'LOST', exitCode: -1 };
       draft.errorMessage = message;
       delete draft.killRequested;
       addEvent(draft, this.ctx.clock.now(), 'Lost', message, true);
-    }).catch(() => undefined);
+    }).catch((error: unknown) => {
+      if (!isStoreOutage(error)) this.ctx.logger.warn({ err: error, task: live.key }, 'could not record a lost task; retried by the periodic check');
+    });
   }
 
   private async unknownReport(executorId: string, report: TaskReport): Promise<void> {
@@ -210,6 +236,8 @@ export class TaskReconciler {
     const message = `The executor came back and reported the task ended ${report.state} with ${result.status} (exit code ${result.exitCode})`;
     const next: TaskRecord = { ...record, updated: Math.max(record.updated, this.ctx.clock.now()), errorMessage: `${record.errorMessage}. ${message}` };
     addEvent(next, this.ctx.clock.now(), 'Reconciled', message);
-    await this.ctx.store.updateTask(next).catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'could not record a reconciled task end'));
+    await this.ctx.store.updateTask(next).catch((error: unknown) => {
+      if (!isStoreOutage(error)) this.ctx.logger.warn({ err: error }, 'could not record a reconciled task end');
+    });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Retention of terminal task records (API.md §3.4): STOPPED and LOST records are deleted
+ * Retention of terminal task records (docs/api.md §3.4): STOPPED and LOST records are deleted
  * `config.taskRetentionMs` (default 2 days) after their last update by a periodic sweep of the
  * store, so it survives controller restarts. Deleting frees the `{sourceAppName, taskId}` pair.
  */
@@ -20,8 +20,11 @@ export class TaskRetention {
   }
 
   start(): void {
-    void this.sweep();
-    this.timer ??= setInterval(() => void this.sweep(), this.intervalMs);
+    const sweep = () => {
+      this.sweep().catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'task retention sweep failed'));
+    };
+    sweep();
+    this.timer ??= setInterval(sweep, this.intervalMs);
     this.timer.unref();
   }
 

@@ -1,17 +1,17 @@
 /**
- * Task routes (API.md §3) plus corral's task abort and node-filter dry run. Check order per
+ * Task routes (docs/api.md §3) plus corral's task abort and node-filter dry run. Check order per
  * §1.4: parse the body → maintenance gate (on gated writes) → command checks → apply.
  */
-import type { FastifyInstance } from 'fastify';
-import { parseNodeFilter, parseTaskAbort, parseTaskOperation, parseTaskSpec } from '../../api/validation/index.ts';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { parseNodeFilter, parseTaskAbort, parseTaskOperation, parseTaskSearch, parseTaskSpec } from '../../api/validation/index.ts';
 import { success } from '../../common/envelope.ts';
 import { LookupFailedError } from '../../common/errors.ts';
 import type { ControllerContext } from '../context.ts';
 import { matchNodeFilter } from '../scheduler/node-filter.ts';
-import type { TaskStopper } from './task-abort.ts';
+import type { TaskStopper } from './task-stopper.ts';
 import { nodeInventory, type TaskCommands } from './task-commands.ts';
 import type { TaskManager } from './task-manager.ts';
-import { toTaskInfo } from './task-view.ts';
+import { toTaskInfo } from '../../api/task-info.ts';
 
 type TaskParams = { Params: { sourceAppName: string; taskId: string } };
 
@@ -40,6 +40,16 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     return success();
   });
 
+  // Drove's UI helper (docs/api.md §3.6): a 303 to the task's page when it exists, else to `/`.
+  // POST with form fields as Drove's UI sends them; GET with the same fields in the query string.
+  const search = async (fields: unknown, reply: FastifyReply) => {
+    const { taskSearchAppName: sourceAppName, taskSearchTaskID: taskId } = parseTaskSearch(fields);
+    const record = manager.get(sourceAppName, taskId)?.record ?? await ctx.store.getTask(sourceAppName, taskId);
+    return reply.code(303).header('location', record ? `/tasks/${sourceAppName}/${taskId}` : '/').send();
+  };
+  app.post('/apis/v1/tasks/search', { config: { roles: 'ANY', formBody: true } }, async (request, reply) => search(request.body, reply));
+  app.get('/apis/v1/tasks/search', { config: { roles: 'ANY' } }, async (request, reply) => search(request.query, reply));
+
   app.get('/apis/v1/tasks', { config: { roles: 'ANY' } }, async () => {
     const list = [];
     for (const live of manager.active()) list.push(toTaskInfo(live.record));
@@ -50,7 +60,9 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     const { sourceAppName, taskId } = request.params;
     const record = manager.get(sourceAppName, taskId)?.record ?? await ctx.store.getTask(sourceAppName, taskId);
     if (!record) throw new LookupFailedError(`No such task instance ${sourceAppName}/${taskId}`);
-    return success(toTaskInfo(record));
+    // corral addition on the single-task read: what it uses now, while it runs (docs/api.md §2.8).
+    const resourceUsage = record.state === 'RUNNING' ? ctx.usage?.of(record.instanceId) : undefined;
+    return success(resourceUsage ? { ...toTaskInfo(record), resourceUsage } : toTaskInfo(record));
   });
 
   app.delete<TaskParams>('/apis/v1/tasks/:sourceAppName/instances/:taskId', { config: { roles: 'RW' } }, async (request) => {

@@ -8,10 +8,25 @@
  *                 │ yes
  *                 ▼
  *           queued per executor ─(end of the turn)─▶ `startTask` (one queued) or `startTasks`
+ *
+ * A `startTasks` frame holds at most FRAME_BUDGET_BYTES of starts (by their inline config
+ * content, the only large part): starts with big configs travel in frames of their own, so no
+ * frame nears the channel's limit.
  */
 import type { StartTaskMessage } from '../../api/channel-protocol.ts';
 import { FEATURE_START_TASKS } from '../../api/channel-protocol.ts';
 import type { ControllerContext } from '../context.ts';
+
+/** How much start content one `startTasks` frame carries at most. */
+const FRAME_BUDGET_BYTES = 16 * 1024 * 1024;
+/** What a start weighs besides its inline configs (ids, spec, allocation). */
+const START_OVERHEAD_BYTES = 4096;
+
+function weight(message: StartTaskMessage): number {
+  let bytes = START_OVERHEAD_BYTES;
+  for (const config of message.spec.configs ?? []) if (config.type === 'INLINE') bytes += config.data.length;
+  return bytes;
+}
 
 interface QueuedStart {
   message: StartTaskMessage;
@@ -19,7 +34,7 @@ interface QueuedStart {
   sent: (connection: number) => void;
 }
 
-export class StartTaskSender {
+export class TaskStartSender {
   private readonly ctx: ControllerContext;
   private readonly connectionOf: (executorId: string) => number;
   private readonly queues = new Map<string, QueuedStart[]>();
@@ -49,12 +64,33 @@ export class StartTaskSender {
     this.scheduled = undefined;
     for (const [executorId, queue] of this.queues) {
       const connection = this.connectionOf(executorId);
-      const ok = queue.length === 1
-        ? this.ctx.executors.send(executorId, queue[0].message)
-        : this.ctx.executors.send(executorId, { type: 'startTasks', tasks: queue.map(({ message: { type: _type, ...start } }) => start) });
-      // Not sent (executor away): the snapshot after its reconnect makes the placement send again.
-      if (ok) for (const start of queue) start.sent(connection);
+      for (const frame of frames(queue)) {
+        const ok = frame.length === 1
+          ? this.ctx.executors.send(executorId, frame[0].message)
+          : this.ctx.executors.send(executorId, { type: 'startTasks', tasks: frame.map(({ message: { type: _type, ...start } }) => start) });
+        // Not sent (executor away): the snapshot after its reconnect makes the placement send again.
+        if (ok) for (const start of frame) start.sent(connection);
+      }
     }
     this.queues.clear();
   }
+}
+
+/** The queued starts cut into frames of at most FRAME_BUDGET_BYTES (a heavier start goes alone). */
+function frames(queue: QueuedStart[]): QueuedStart[][] {
+  const result: QueuedStart[][] = [];
+  let current: QueuedStart[] = [];
+  let bytes = 0;
+  for (const start of queue) {
+    const size = weight(start.message);
+    if (current.length > 0 && bytes + size > FRAME_BUDGET_BYTES) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(start);
+    bytes += size;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
 }

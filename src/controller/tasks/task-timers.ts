@@ -1,14 +1,14 @@
 /**
  * Time-driven task work, on one periodic tick compared against the injected Clock:
- * placement deadlines and retries, `maxRunDuration` (stopTask with TIMED_OUT), and the
- * lost-executor safety net. Retention of terminal records is a separate, slower sweep
+ * placement deadlines and retries, `maxRunDuration` (stopTask with TIMED_OUT), the
+ * lost-executor safety net and the unacknowledged-start deadline. Retention of terminal records is a separate, slower sweep
  * (task-retention.ts).
  */
 import { durationMillis, formatDuration } from '../../common/durations.ts';
 import type { ControllerContext } from '../context.ts';
-import type { TaskStopper } from './task-abort.ts';
+import type { TaskStopper } from './task-stopper.ts';
 import type { LiveTask, TaskManager } from './task-manager.ts';
-import type { TaskScheduler } from './task-placement.ts';
+import type { TaskScheduler } from './task-scheduler.ts';
 import type { TaskReconciler } from './task-reconciler.ts';
 import { isTerminal } from './task-view.ts';
 
@@ -61,7 +61,10 @@ export class TaskTimers {
       this.scheduler.expire(now);
       if (this.ticks % 5 === 0) this.scheduler.pass();
       this.enforceMaxRun(now);
-      if (this.ticks % 5 === 0) this.reconciler.checkLost(now);
+      if (this.ticks % 5 === 0) {
+        this.reconciler.checkLost(now);
+        this.reconciler.checkUnacknowledged(now);
+      }
     } catch (error) {
       this.ctx.logger.error({ err: error }, 'task timer tick failed');
     }

@@ -1,12 +1,11 @@
 /**
- * How a task record looks from outside: the wire TaskInfo (API.md §3.7, with its always-present
- * fields) and the TASK_STATE_CHANGE event metadata (§4.8.4). Also the small identity helpers
- * the task files share.
+ * How a task record looks from outside: the TASK_STATE_CHANGE event metadata (docs/api.md
+ * §4.8.4; the wire TaskInfo is src/api/task-info.ts). Also the small identity helpers the task
+ * files share.
  */
-import type { TaskInfo, TaskRecord, TaskState } from '../../api/task-types.ts';
+import type { TaskRecord, TaskState } from '../../api/task-types.ts';
 import { TERMINAL_TASK_STATES } from '../../api/task-types.ts';
 import type { Executable } from '../../api/spec-types.ts';
-import { renderExecutable, renderLoggingSpec } from '../../api/validation/index.ts';
 
 /** In-memory key of a task: the client's pair. */
 export function taskKey(sourceAppName: string, taskId: string): string {
@@ -25,38 +24,6 @@ export function isTerminal(state: TaskState): boolean {
 /** What the EXECUTABLE event key shows: the image for DOCKER, the command for PROCESS. */
 export function executableLabel(executable: Executable): string {
   return executable.type === 'DOCKER' ? executable.url : executable.command;
-}
-
-/** TaskRecord → TaskInfo. `hostname`, `executable`, `volumes`, `metadata`, `errorMessage` always present. */
-export function toTaskInfo(record: TaskRecord): TaskInfo {
-  const loggingSpec = renderLoggingSpec(record.spec.logging);
-  const info: TaskInfo & { logging?: unknown } = {
-    sourceAppName: record.sourceAppName,
-    taskId: record.taskId,
-    instanceId: record.instanceId,
-    executorId: record.executorId,
-    hostname: record.hostname,
-    executable: renderExecutable(record.spec.executable),
-    resources: record.resources,
-    volumes: record.spec.volumes ?? [],
-    loggingSpec,
-    // one well-known client reads `logging` instead of `loggingSpec` (API.md §10 #13)
-    logging: loggingSpec,
-    env: record.spec.env,
-    state: record.state,
-    metadata: record.metadata,
-    taskResult: record.taskResult,
-    errorMessage: record.errorMessage,
-    created: record.created,
-    updated: record.updated,
-    createdBy: record.createdBy,
-    terminatedBy: record.terminatedBy,
-    parentTaskId: record.parentTaskId,
-    subtaskIds: record.subtaskIds,
-    result: record.result,
-    events: record.events,
-  };
-  return info;
 }
 
 /** TASK_STATE_CHANGE metadata (§4.8.4); keys that do not apply are left out. */

@@ -2,7 +2,7 @@
  * The executor agent (`corral executor`): restores its workloads from the data dir, dials the
  * controllers, and runs what they send through the runner and the drivers.
  *
- *   start ─▶ lock data dir ─▶ detect drivers ─▶ restore workloads ─▶ connect ─▶ hello
+ *   start ─▶ lock data dir ─▶ identity key ─▶ detect drivers ─▶ restore workloads ─▶ connect ─▶ hello
  *     ─▶ welcome ─▶ snapshot (now and every snapshotIntervalMs) + every change reported (task
  *                   reports of one event-loop turn share a frame: report-outbox.ts)
  *   stop({ killWorkloads: false }) — shutdown scope: workloads keep running, are restored next time
@@ -15,17 +15,18 @@
 import type {
   ControllerMessage, HelloMessage, InstanceReport, SnapshotMessage, TaskReport, WelcomeMessage,
 } from '../../api/channel-protocol.ts';
-import { FEATURE_START_TASKS, FEATURE_TASK_UPDATES } from '../../api/channel-protocol.ts';
-import type { ExecutorIdentity, ExecutorState } from '../../api/cluster-types.ts';
+import { FEATURE_START_TASKS, FEATURE_STATS, FEATURE_TASK_UPDATES } from '../../api/channel-protocol.ts';
+import type { ExecutorHostInfo, ExecutorIdentity, ExecutorState } from '../../api/cluster-types.ts';
 import { isIdentifier } from '../../common/ids.ts';
 import type { Logger } from '../../common/logger.ts';
-import { createLogger } from '../../common/logger.ts';
+import { createLogger, logRejection } from '../../common/logger.ts';
+import { offers } from '../drivers/driver.ts';
+import { readHostTopology } from '../host/host-topology.ts';
 import { LogRotator } from '../logs/log-rotator.ts';
 import { LogShipper } from '../logs/log-shipper.ts';
-import { cleanerOf } from '../runner/driver-traits.ts';
 import { createHookCatalog } from '../runner/hook-catalog.ts';
 import { PortAllocator } from '../runner/port-allocator.ts';
-import { WorkloadStore } from '../runner/workload-store.ts';
+import { WorkloadStore } from '../state/workload-store.ts';
 import { ControllerChannel } from './controller-channel.ts';
 import type { DataDirLock } from './data-dir-lock.ts';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -33,8 +34,10 @@ import type { DriverCatalog } from './driver-catalog.ts';
 import { createDriverCatalog } from './driver-catalog.ts';
 import type { ExecutorConfig, ExecutorOptions } from './executor-options.ts';
 import { compileExecutorOptions } from './executor-options.ts';
-import { answerRequest } from './log-request-handler.ts';
+import { loadIdentityKey } from './identity-key.ts';
+import { answerLogRequest } from './log-request-handler.ts';
 import { ReportOutbox } from './report-outbox.ts';
+import { StatsSampler } from './stats-sampler.ts';
 import { WorkloadRegistry } from './workload-registry.ts';
 
 export const CORRAL_VERSION = '0.1.0';
@@ -51,6 +54,11 @@ export interface ExecutorAgent {
   executorState(): ExecutorState | undefined;
   /** What the next snapshot would say. */
   snapshot(): SnapshotMessage;
+  /**
+   * Simulation (`corral sim`): cut this agent off the network (`true`) or heal it (`false`).
+   * Its workloads keep running meanwhile, as on a partitioned machine (controller-channel.ts).
+   */
+  setPartitioned(partitioned: boolean): void;
   /** Ends the agent; `killWorkloads` (default: the `--kill-workloads-on-exit` option) stops every workload first. */
   stop(options?: { killWorkloads?: boolean }): Promise<void>;
 }
@@ -67,14 +75,17 @@ class Agent implements ExecutorAgent {
   private readonly registry: WorkloadRegistry;
   private readonly channel: ControllerChannel;
   private readonly outbox: ReportOutbox;
+  private readonly sampler: StatsSampler;
   /** The connected controller accepts `taskUpdates` frames. */
   private batchedUpdates = false;
+  /** The connected controller takes `stats` frames. */
+  private statsWanted = false;
   private state: ExecutorState | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(config: ExecutorConfig, logger: Logger, lock: DataDirLock, drivers: DriverCatalog) {
+  constructor(config: ExecutorConfig, logger: Logger, lock: DataDirLock, drivers: DriverCatalog, identityKey: string) {
     this.config = config;
     this.logger = logger;
     this.lock = lock;
@@ -92,6 +103,7 @@ class Agent implements ExecutorAgent {
       layout: config.layout,
       drivers: drivers.advertised,
       version: CORRAL_VERSION,
+      host: hostInfoOf(config, drivers),
     };
     this.store = new WorkloadStore(config.dataDir, logger, { memoryOnly: config.ephemeral });
     this.rotator = new LogRotator({ clock: config.clock, logger, intervalMs: config.logRotationIntervalMs });
@@ -115,12 +127,16 @@ class Agent implements ExecutorAgent {
       welcomeTimeoutMs: config.welcomeTimeoutMs,
       pingIntervalMs: config.pingIntervalMs,
     }, {
-      hello: (): HelloMessage => ({ type: 'hello', executor: this.identity, features: [FEATURE_START_TASKS] }),
+      hello: (): HelloMessage => ({ type: 'hello', executor: this.identity, features: [FEATURE_START_TASKS], identityKey }),
       onWelcome: (message) => this.onWelcome(message),
       onMessage: (message) => this.onMessage(message),
       onDisconnect: () => this.stopSnapshots(),
     });
     this.outbox = new ReportOutbox({ send: (message) => this.channel.send(message), batched: () => this.batchedUpdates });
+    this.sampler = new StatsSampler({
+      intervalMs: config.statsIntervalMs, registry: this.registry, drivers, clock: config.clock, logger,
+      wanted: () => this.statsWanted && this.channel.connected, send: (message) => this.channel.send(message),
+    });
   }
 
   get executorId(): string {
@@ -135,9 +151,13 @@ class Agent implements ExecutorAgent {
     const records = await this.store.loadAll();
     this.registry.restore(records);
     if (records.length > 0) this.logger.info({ restored: records.length }, 'restored workloads from the data dir');
-    void this.cleanLogs();
-    this.cleanupTimer = setInterval(() => void this.cleanLogs(), CLEANUP_INTERVAL_MS);
+    const cleanLogs = () => {
+      this.cleanLogs().catch(logRejection(this.logger, 'cleaning old workload logs failed; retried at the next sweep'));
+    };
+    cleanLogs();
+    this.cleanupTimer = setInterval(cleanLogs, CLEANUP_INTERVAL_MS);
     this.cleanupTimer.unref();
+    this.sampler.start();
     this.channel.start();
   }
 
@@ -153,6 +173,11 @@ class Agent implements ExecutorAgent {
     return this.registry.snapshot();
   }
 
+  setPartitioned(partitioned: boolean): void {
+    if (partitioned) this.channel.partition();
+    else this.channel.heal();
+  }
+
   stop(options: { killWorkloads?: boolean } = {}): Promise<void> {
     this.stopping ??= this.shutdown(options.killWorkloads ?? this.config.killWorkloadsOnExit);
     return this.stopping;
@@ -161,6 +186,7 @@ class Agent implements ExecutorAgent {
   private async shutdown(killWorkloads: boolean): Promise<void> {
     this.registry.refuseStarts('the executor is shutting down');
     clearInterval(this.cleanupTimer);
+    this.sampler.stop();
     if (killWorkloads) {
       this.logger.info({ workloads: this.registry.size }, 'stopping every workload before exiting');
       await this.registry.stopAll('executor shutting down');
@@ -180,12 +206,15 @@ class Agent implements ExecutorAgent {
   private onWelcome(message: WelcomeMessage): void {
     this.state = message.executorState;
     this.batchedUpdates = Array.isArray(message.features) && message.features.includes(FEATURE_TASK_UPDATES);
+    this.statsWanted = Array.isArray(message.features) && message.features.includes(FEATURE_STATS);
     this.stopSnapshots();
     this.sendSnapshot();
     const interval = Math.max(MIN_SNAPSHOT_INTERVAL_MS, Number(message.snapshotIntervalMs) || 10_000);
     this.snapshotTimer = setInterval(() => this.sendSnapshot(), interval);
     this.snapshotTimer.unref();
-    if (Array.isArray(message.knownInstanceIds)) void this.registry.reconcile(message.knownInstanceIds);
+    if (Array.isArray(message.knownInstanceIds)) {
+      this.registry.reconcile(message.knownInstanceIds).catch(logRejection(this.logger, 'reconciling workloads with the controller failed'));
+    }
   }
 
   private onMessage(message: ControllerMessage): void {
@@ -210,14 +239,16 @@ class Agent implements ExecutorAgent {
         this.stopWorkload(message.instanceId, { mode: message.mode, reason: message.reason });
         return;
       case 'forget':
-        void this.registry.forget(Array.isArray(message.instanceIds) ? message.instanceIds : []);
+        this.registry.forget(Array.isArray(message.instanceIds) ? message.instanceIds : [])
+          .catch(logRejection(this.logger, 'forgetting workloads failed; the next snapshot still lists them'));
         return;
       case 'executorState':
         this.state = message.executorState;
         this.registry.updateAll(message.executorState);
         return;
       case 'request':
-        void answerRequest(message, this.store).then((reply) => this.channel.send(reply));
+        answerLogRequest(message, this.store).then((reply) => this.channel.send(reply))
+          .catch(logRejection(this.logger, 'answering a log request failed', { requestId: message.requestId }));
         return;
       case 'welcome':
         return;
@@ -265,21 +296,37 @@ class Agent implements ExecutorAgent {
       const runners = this.registry.list();
       if (runners.some((r) => r.record.phase === 'prestart' && r.record.state === 'STARTING')) return;
       const live = runners.flatMap((r) => (r.record.handle ? [r.record.handle] : []));
-      for (const driver of this.drivers.drivers) await cleanerOf(driver)?.(live, this.config.logRetentionMs, now);
+      for (const driver of this.drivers.drivers) {
+        if (offers(driver, 'cleanUp')) await driver.cleanUp(live, this.config.logRetentionMs, now);
+      }
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'log retention cleanup failed');
     }
   }
 }
 
+function hostInfoOf(config: ExecutorConfig, drivers: DriverCatalog): ExecutorHostInfo {
+  const plan = config.resources;
+  return {
+    numaNodes: plan.topology.nodes.map((node) => ({ id: node.id, cpus: node.cpus, memoryMB: node.memoryMb })),
+    isolatedCpus: plan.topology.isolated,
+    osCores: plan.osCores,
+    pinning: plan.pinning,
+    ...(plan.sharedBecause ? { sharedBecause: plan.sharedBecause } : {}),
+    ...(plan.overProvisioning ? { overProvisioning: plan.overProvisioning } : {}),
+    enforcement: drivers.enforcement,
+  };
+}
+
 /** Starts an executor agent (CLI, `corral dev`, tests). Rejects with a readable error on bad options. */
 export async function startExecutor(options: ExecutorOptions): Promise<ExecutorAgent> {
-  const config = compileExecutorOptions(options);
+  const config = compileExecutorOptions(options, await readHostTopology(options.sysRoot));
   const logger = (options.logger ?? createLogger('executor')).child({ executorId: config.executorId });
   const lock = await lockDataDir(config.dataDir);
   try {
+    const identityKey = options.identityKey ?? await loadIdentityKey(config.dataDir, config.ephemeral);
     const drivers = await createDriverCatalog(config, logger);
-    const agent = new Agent(config, logger, lock, drivers);
+    const agent = new Agent(config, logger, lock, drivers, identityKey);
     await agent.begin();
     return agent;
   } catch (error) {

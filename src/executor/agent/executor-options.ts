@@ -13,6 +13,9 @@ import { systemClock } from '../../common/clock.ts';
 import { executorIdOf } from '../../common/ids.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Driver } from '../drivers/driver.ts';
+import type { HostTopology } from '../host/host-topology.ts';
+import type { OverProvisioning, ResourcePlan } from '../host/resource-plan.ts';
+import { planResources, ResourcePlanError } from '../host/resource-plan.ts';
 import type { PreShutdownTimings } from '../runner/hooks/pre-shutdown-hook.ts';
 
 /** How work is run: real drivers (process, docker when it answers), or the mock driver for everything. */
@@ -30,6 +33,23 @@ export interface ExecutorOptions {
   rackLabels?: Record<string, string>;
   cores?: number;
   memoryMb?: number;
+  /** CPUs never offered: kept for the OS and the executor (Drove's `osCores`). */
+  osCores?: number[];
+  /** Offer more cores and memory than the machine has (off by default; src/executor/host/resource-plan.ts). */
+  overProvisioning?: OverProvisioning;
+  /**
+   * Confine host processes to their cores and memory with cgroups (default true). False
+   * (`--no-enforce`): they run unconfined, as the executor details then say.
+   */
+  enforce?: boolean;
+  /** Where workload cgroups go (src/executor/host/cgroups/README.md); tests point it at their own tree. */
+  cgroupParent?: string;
+  /** Root of the cgroup file systems (default /sys/fs/cgroup); tests lay out a v2 tree elsewhere. */
+  cgroupRoot?: string;
+  /** Where the machine's topology is read (default /sys); tests lay out other machines. */
+  sysRoot?: string;
+  /** How often each workload's CPU, memory and I/O are sampled and sent (default 10 s; 0 = never). */
+  statsIntervalMs?: number;
   dataDir?: string;
   hostname?: string;
   port?: number;
@@ -56,6 +76,11 @@ export interface ExecutorOptions {
    * log files: for `corral sim` at thousands of workloads per second. Nothing survives a restart.
    */
   ephemeral?: boolean;
+  /**
+   * The identity key to present instead of the data dir's (docs/security.md): `corral sim` keeps
+   * one per simulated machine, so a machine it kills and revives is recognised as itself.
+   */
+  identityKey?: string;
   /** Tests and embedders: use these drivers instead of detecting them. */
   drivers?: Driver[];
   /** Tests: faster preShutdown retry timings. */
@@ -74,6 +99,11 @@ export interface ExecutorConfig {
   rack?: string;
   rackLabels?: Record<string, string>;
   layout: ResourceLayout;
+  resources: ResourcePlan;
+  enforce: boolean;
+  cgroupParent?: string;
+  cgroupRoot?: string;
+  statsIntervalMs: number;
   dataDir: string;
   killWorkloadsOnExit: boolean;
   driverMode: DriverMode;
@@ -119,7 +149,19 @@ function positiveInt(value: number | undefined, name: string, fallback: number):
   return value;
 }
 
-export function compileExecutorOptions(options: ExecutorOptions): ExecutorConfig {
+function machineTopology(): HostTopology {
+  const online = os.cpus().map((_, i) => i);
+  return { nodes: [{ id: '0', cpus: online, memoryMb: Math.floor(os.totalmem() / (1024 * 1024)) }], online, isolated: [] };
+}
+
+function multiplier(value: number | undefined, name: string): number {
+  if (value === undefined) return 1;
+  if (!Number.isInteger(value) || value < 1 || value > 100) throw new ExecutorConfigError(`${name} must be a whole number from 1 to 100, got ${value}`);
+  return value;
+}
+
+/** `topology`: what the machine has (read from /sys by startExecutor; the Node view of it otherwise). */
+export function compileExecutorOptions(options: ExecutorOptions, topology: HostTopology = machineTopology()): ExecutorConfig {
   const controllers = (Array.isArray(options.controllers) ? options.controllers : String(options.controllers ?? '').split(','))
     .map((c) => c.trim()).filter(Boolean);
   if (controllers.length === 0) throw new ExecutorConfigError('--controller: at least one controller URL is required');
@@ -127,8 +169,25 @@ export function compileExecutorOptions(options: ExecutorOptions): ExecutorConfig
   const port = options.port ?? 3000;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ExecutorConfigError(`--port must be 1–65535, got ${port}`);
   const hostname = options.hostname?.trim() || os.hostname();
-  const cores = positiveInt(options.cores, '--cores', os.cpus().length || 1);
-  const memoryMb = positiveInt(options.memoryMb, '--memory-mb', Math.floor(os.totalmem() / (1024 * 1024)));
+  const cores = options.cores === undefined ? undefined : positiveInt(options.cores, '--cores', 1);
+  const memoryMb = options.memoryMb === undefined ? undefined : positiveInt(options.memoryMb, '--memory-mb', 1);
+  const over = options.overProvisioning;
+  const overProvisioning = over === undefined ? undefined : {
+    cpuMultiplier: multiplier(over.cpuMultiplier, '--overprovision-cpu'),
+    memoryMultiplier: multiplier(over.memoryMultiplier, '--overprovision-memory'),
+  };
+  for (const cpu of options.osCores ?? []) {
+    if (!Number.isInteger(cpu) || cpu < 0) throw new ExecutorConfigError(`--os-cores: "${cpu}" is not a CPU number`);
+  }
+  let resources: ResourcePlan;
+  try {
+    resources = planResources(topology, { cores, memoryMb, osCores: options.osCores, overProvisioning });
+  } catch (error) {
+    if (error instanceof ResourcePlanError) throw new ExecutorConfigError(error.message);
+    throw error;
+  }
+  const statsIntervalMs = options.statsIntervalMs ?? 10_000;
+  if (!Number.isInteger(statsIntervalMs) || statsIntervalMs < 0) throw new ExecutorConfigError(`--stats-interval must be a whole number of ms ≥ 0, got ${statsIntervalMs}`);
   const driverMode = options.driver ?? 'auto';
   if (driverMode !== 'auto' && driverMode !== 'mock') throw new ExecutorConfigError(`--driver must be auto or mock, got "${String(driverMode)}"`);
   const tags = (options.tags ?? []).map((t) => t.trim()).filter(Boolean);
@@ -143,7 +202,12 @@ export function compileExecutorOptions(options: ExecutorOptions): ExecutorConfig
     labels: { ...options.labels },
     rack: options.rack,
     rackLabels: options.rackLabels ? { ...options.rackLabels } : undefined,
-    layout: { cores: { '0': Array.from({ length: cores }, (_, i) => i) }, memory: { '0': memoryMb } },
+    layout: resources.layout,
+    resources,
+    enforce: options.enforce ?? true,
+    cgroupParent: options.cgroupParent,
+    cgroupRoot: options.cgroupRoot,
+    statsIntervalMs,
     dataDir: path.resolve(options.dataDir ?? path.join('.corral', `executor-${port}`)),
     killWorkloadsOnExit: options.killWorkloadsOnExit ?? false,
     driverMode,
@@ -154,7 +218,7 @@ export function compileExecutorOptions(options: ExecutorOptions): ExecutorConfig
       refusedDelayMs: options.reconnect?.refusedDelayMs ?? 30_000,
     },
     welcomeTimeoutMs: options.welcomeTimeoutMs ?? 10_000,
-    pingIntervalMs: options.pingIntervalMs ?? 5_000,
+    pingIntervalMs: options.pingIntervalMs ?? 2_000,
     logRotationIntervalMs: options.logRotationIntervalMs ?? 1_000,
     logShipPollMs: options.logShipPollMs ?? 250,
     logRetentionMs: options.logRetentionMs ?? 2 * 24 * 3_600_000,

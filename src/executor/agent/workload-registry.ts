@@ -8,15 +8,17 @@ import type {
 } from '../../api/channel-protocol.ts';
 import type { ExecutorState } from '../../api/cluster-types.ts';
 import type { Clock } from '../../common/clock.ts';
-import type { Logger } from '../../common/logger.ts';
-import type { ExecutorFacts } from '../runner/hook-types.ts';
+import { logRejection, type Logger } from '../../common/logger.ts';
+import type { ExecutorFacts } from '../runner/hook-capabilities.ts';
 import type { HookCatalog } from '../runner/hook-catalog.ts';
 import type { PortAllocator } from '../runner/port-allocator.ts';
 import { WorkloadRunner } from '../runner/workload-runner.ts';
-import type { StopRequest, WorkloadRecord } from '../runner/workload-record.ts';
-import { newWorkloadRecord, pushEvent, reportOf } from '../runner/workload-record.ts';
+import { reportOf } from '../runner/workload-report.ts';
 import { instanceLifecycle, taskLifecycle } from '../runner/workload-lifecycle.ts';
-import type { WorkloadStore } from '../runner/workload-store.ts';
+import type { StopRequest, WorkloadRecord } from '../state/workload-record.ts';
+import { newWorkloadRecord, pushEvent } from '../state/workload-record.ts';
+import type { WorkloadStore } from '../state/workload-store.ts';
+import { offers } from '../drivers/driver.ts';
 import type { DriverCatalog } from './driver-catalog.ts';
 
 export interface RegistryDeps {
@@ -61,7 +63,7 @@ export class WorkloadRegistry {
       if (record.phase !== 'done') {
         pushEvent(record, { time: this.deps.clock.now(), type: 'Restored', message: 'Executor restarted; workload restored from its data dir' });
       }
-      void this.launch(record).run();
+      this.launch(record).run().catch(logRejection(this.deps.logger, 'a restored workload runner failed', { instanceId: record.instanceId }));
     }
   }
 
@@ -89,7 +91,8 @@ export class WorkloadRegistry {
     const existing = this.runners.get(message.instanceId);
     if (existing) return this.reannounce(existing);
     const record = newWorkloadRecord({
-      kind: 'instance', instanceId: message.instanceId, spec: message.spec, appId: message.appId,
+      kind: 'instance', instanceId: message.instanceId, spec: message.spec, appId: message.appId, localService: message.localService,
+      instanceToken: typeof message.instanceToken === 'string' ? message.instanceToken : undefined,
       allocation: message.allocation, killTimeoutMs: message.killTimeoutMs, now: this.deps.clock.now(),
     });
     this.begin(record);
@@ -131,10 +134,9 @@ export class WorkloadRegistry {
     await this.forget(stale);
     for (const driver of this.deps.drivers.drivers) {
       // Containers this executor started but has no record of (e.g. it crashed mid-start).
-      const reaper = (driver as Partial<{ reapOrphans(ids: Set<string>): Promise<string[]> }>).reapOrphans;
-      if (typeof reaper !== 'function') continue;
+      if (!offers(driver, 'reapOrphans')) continue;
       try {
-        const removed = await reaper.call(driver, new Set([...this.runners.keys(), ...known]));
+        const removed = await driver.reapOrphans(new Set([...this.runners.keys(), ...known]));
         if (removed.length > 0) this.deps.logger.warn({ removed }, 'removed orphaned workloads');
       } catch (error) {
         this.deps.logger.warn({ err: (error as Error).message }, 'could not reap orphaned workloads');
@@ -153,7 +155,9 @@ export class WorkloadRegistry {
   }
 
   updateAll(executorState: ExecutorState): void {
-    for (const runner of this.runners.values()) void runner.update(executorState);
+    for (const runner of this.runners.values()) {
+      runner.update(executorState).catch(logRejection(this.deps.logger, 'telling a workload the executor state failed', { instanceId: runner.instanceId }));
+    }
   }
 
   /** Shutdown scope for all: stop watching, leave workloads running, persist. */
@@ -174,9 +178,9 @@ export class WorkloadRegistry {
     pushEvent(record, { time: record.created, type: 'Received', message: `${record.kind === 'task' ? 'Task' : 'Instance'} received by the executor` });
     if (this.refusal !== undefined) return this.refuse(record, this.refusal);
     const runner = this.launch(record);
-    void this.deps.store.save(record);
+    this.deps.store.save(record).catch(logRejection(this.deps.logger, 'could not save a received workload; it runs all the same', { instanceId: record.instanceId }));
     this.deps.onChange(runner.report(), record.kind);
-    void runner.run();
+    runner.run().catch(logRejection(this.deps.logger, 'a workload runner failed', { instanceId: record.instanceId }));
   }
 
   /**

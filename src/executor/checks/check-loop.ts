@@ -1,5 +1,5 @@
 /**
- * Readiness and health checking of an app instance (API.md §6.9):
+ * Readiness and health checking of an app instance (docs/api.md §6.9):
  *
  *   UNREADY ──readiness passes──▶ READY ──first health pass──▶ HEALTHY
  *      │ `attempts` failures          │ `attempts` consecutive failures
@@ -11,7 +11,7 @@
  */
 import type { CheckSpec } from '../../api/spec-types.ts';
 import { durationMillis } from '../../common/durations.ts';
-import { pause } from '../abort-utils.ts';
+import { pause } from '../abortable-wait.ts';
 import type { ProbeResult, ProbeTarget } from './check-probe.ts';
 import { probe } from './check-probe.ts';
 

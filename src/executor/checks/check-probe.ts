@@ -1,19 +1,18 @@
 /**
- * One attempt of a check mode (API.md §6.9): HTTP against `localhost:<hostPort>` of the named
+ * One attempt of a check mode (docs/api.md §6.9): HTTP against `localhost:<hostPort>` of the named
  * port, or CMD through the driver (`sh -c` unless `shellDisabled`, then split on single
- * spaces). Simulated drivers (mock) answer every mode through `exec`.
+ * spaces). Simulated workloads (mock driver) answer every mode through `exec`.
  */
 import type { CheckModeSpec } from '../../api/spec-types.ts';
 import { durationMillis } from '../../common/durations.ts';
-import type { Driver, DriverHandle, PortBinding } from '../drivers/driver.ts';
-import { isSimulatedDriver } from '../drivers/mock/mock-driver.ts';
+import type { PortBinding, WorkloadExec } from '../drivers/driver.ts';
 import { httpCall } from './http-call.ts';
 
+/** What a probe runs against: the workload's `exec`, and the host ports and environment prestart gave it. */
 export interface ProbeTarget {
-  driver: Driver;
-  handle: DriverHandle;
-  ports: PortBinding[];
-  env: Record<string, string>;
+  workload: WorkloadExec;
+  ports: readonly PortBinding[];
+  env: Readonly<Record<string, string>>;
 }
 
 export interface ProbeResult {
@@ -27,9 +26,9 @@ export function commandOf(mode: { command: string; shellDisabled: boolean }): st
 }
 
 export async function probe(mode: CheckModeSpec, target: ProbeTarget, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
-  if (mode.type === 'CMD' || isSimulatedDriver(target.driver)) {
+  if (mode.type === 'CMD' || target.workload.simulated) {
     const argv = mode.type === 'CMD' ? commandOf(mode) : ['http-check'];
-    const result = await target.driver.exec(target.handle, argv, timeoutMs, target.env);
+    const result = await target.workload.exec(argv, timeoutMs, target.env);
     const output = result.output.trim().slice(0, 300);
     return result.exitCode === 0
       ? { ok: true, message: 'command exited 0' }

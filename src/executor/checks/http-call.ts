@@ -99,7 +99,7 @@ export function httpCall(options: HttpCallOptions): Promise<HttpCallResult> {
   });
 }
 
-/** Compiles an HTTPCallSpec (configs) into call options, applying API.md §6.6 defaults. */
+/** Compiles an HTTPCallSpec (configs) into call options, applying docs/api.md §6.6 defaults. */
 export function httpCallSpecOptions(spec: HttpCallSpec, signal?: AbortSignal): HttpCallOptions {
   const protocol = spec.protocol ?? 'HTTP';
   const headers: Record<string, string> = { ...spec.headers };

@@ -12,9 +12,10 @@
  * inode per save) whenever it moved, so an executor restart resumes where shipping stopped.
  * The cursor counts only bytes of complete lines already handed over.
  */
+import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import type { Logger } from '../../common/logger.ts';
+import { logRejection, type Logger } from '../../common/logger.ts';
 
 /** Longest message body; longer lines are cut in pieces (rsyslog's default limit is 8 KiB per message, header included). */
 export const MAX_LINE_BYTES = 7_680;
@@ -110,7 +111,9 @@ export class LogFollower {
     // A cursor past the end: the file was truncated after it was saved; its new content is unread.
     this.offset = saved !== undefined ? (saved <= size ? saved : 0) : resumed ? size : 0;
     await this.saveCursor();
-    this.timer = setInterval(() => void this.exclusive(() => this.readToEnd()), this.options.pollMs);
+    this.timer = setInterval(() => {
+      this.exclusive(() => this.readToEnd()).catch(logRejection(this.options.logger, 'log shipping: reading the log failed', { file: this.options.file }));
+    }, this.options.pollMs);
     this.timer.unref();
   }
 
@@ -125,7 +128,8 @@ export class LogFollower {
 
   private async openLog(): Promise<boolean> {
     if (this.log) return true;
-    this.log = await open(this.options.file, 'r').catch(() => undefined);
+    // Never through a link (docs/security.md, "Log files"): a workload must not ship another file.
+    this.log = await open(this.options.file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
     return this.log !== undefined;
   }
 

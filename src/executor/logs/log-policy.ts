@@ -1,9 +1,12 @@
 /**
- * Local log retention policy, compiled once from the spec's `logging` (API.md §6.11):
+ * Local log retention policy, compiled once from the spec's `logging` (docs/api.md §6.11):
  * `maxSize` like Docker's json-file (`10m`, `1g`, `512k`, plain bytes), `maxFiles` counting the
  * live file, `compress` gzipping rotated files. Default 10m / 3 / true.
  */
+import { parseLogSize } from '../../api/log-size.ts';
 import type { LoggingSpec } from '../../api/spec-types.ts';
+
+export { parseLogSize };
 
 export interface LogPolicy {
   maxBytes: number;
@@ -13,18 +16,6 @@ export interface LogPolicy {
 
 export const DEFAULT_LOG_POLICY: LogPolicy = { maxBytes: 10 * 1024 * 1024, maxFiles: 3, compress: true };
 
-const SIZE = /^(\d+)\s*([kmg]?)b?$/i;
-const UNIT: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-/** Parses `10m`-style sizes; returns an error message instead of throwing. */
-export function parseLogSize(text: string): number | { error: string } {
-  const match = SIZE.exec(text.trim());
-  if (!match) return { error: `logging.maxSize "${text}" is not a size (use a number with an optional k, m or g unit, e.g. "10m")` };
-  const bytes = Number(match[1]) * UNIT[match[2].toLowerCase()];
-  if (bytes < 1) return { error: `logging.maxSize "${text}" must be greater than zero` };
-  return bytes;
-}
-
 /**
  * The LOCAL policy for a spec. RSYSLOG keeps the default rotation: its lines are shipped by
  * log-shipper.ts in addition to the local output.log, which the log APIs keep serving.
@@ -32,7 +23,7 @@ export function parseLogSize(text: string): number | { error: string } {
 export function compileLogPolicy(logging: LoggingSpec | undefined): LogPolicy | { error: string } {
   if (!logging || logging.type !== 'LOCAL') return DEFAULT_LOG_POLICY;
   const maxBytes = parseLogSize(logging.maxSize);
-  if (typeof maxBytes !== 'number') return maxBytes;
+  if (typeof maxBytes !== 'number') return { error: `logging.maxSize ${maxBytes.error}` };
   if (!Number.isInteger(logging.maxFiles) || logging.maxFiles < 1 || logging.maxFiles > 100) {
     return { error: `logging.maxFiles must be a whole number from 1 to 100, got ${logging.maxFiles}` };
   }

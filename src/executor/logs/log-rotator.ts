@@ -12,16 +12,20 @@
  * A reader of the live file (the RSYSLOG shipper's follower) may guard the truncation: it is
  * handed the truncation to run itself, so it reads up to the end just before and restarts at 0
  * just after, and neither skips nor repeats what rotation moved aside.
+ *
+ * Links are never followed (docs/security.md, "Log files"): a workload that replaced its
+ * `output.log` with a link to another file (the controller's database, say) must not get that
+ * file copied into its logs nor truncated. Such a file is not rotated, and the copy and the
+ * truncation open the file with O_NOFOLLOW.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Clock } from '../../common/clock.ts';
 import { systemClock } from '../../common/clock.ts';
-import type { Logger } from '../../common/logger.ts';
-import { silentLogger } from '../../common/logger.ts';
+import { logRejection, silentLogger, type Logger } from '../../common/logger.ts';
 import type { LogPolicy } from './log-policy.ts';
 
 /** Runs `truncate` (exactly once) with whatever a reader of the file must do around it. */
@@ -70,7 +74,9 @@ export class LogRotator {
       existing.policy = policy;
     } else this.entries.set(key, { file, policy, busy: false });
     if (!this.timer) {
-      this.timer = setInterval(() => void this.checkAll(), this.intervalMs);
+      this.timer = setInterval(() => {
+        this.checkAll().catch(logRejection(this.logger, 'log rotation failed'));
+      }, this.intervalMs);
       this.timer.unref();
     }
   }
@@ -114,7 +120,11 @@ export class LogRotator {
     if (entry.busy) return;
     entry.busy = true;
     try {
-      const info = await stat(entry.file).catch(() => undefined);
+      const info = await lstat(entry.file).catch(() => undefined);
+      if (info && !info.isFile()) {
+        this.logger.warn({ file: entry.file, link: info.isSymbolicLink() }, 'log file is not a regular file (replaced by the workload?): not rotated');
+        return;
+      }
       if (info && info.size > entry.policy.maxBytes) await rotateFile(entry.file, entry.policy, this.clock.now(), this.guards.get(entry.file));
     } catch (error) {
       this.logger.warn({ file: entry.file, err: (error as Error).message }, 'log rotation failed');
@@ -137,7 +147,7 @@ export async function rotateFile(file: string, policy: LogPolicy, now: number, g
     for (let n = 1; existing.has(name); n++) name = `${base}-${stamp}-${n}${suffix}`;
     // Written under a hidden name first so a listing never shows a half-written file.
     const temp = path.join(dir, `.${name}.partial`);
-    const source = createReadStream(file);
+    const source = (await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)).createReadStream();
     if (policy.compress) await pipeline(source, createGzip(), createWriteStream(temp));
     else await pipeline(source, createWriteStream(temp));
     rotated = path.join(dir, name);
@@ -148,14 +158,25 @@ export async function rotateFile(file: string, policy: LogPolicy, now: number, g
   return rotated;
 }
 
+/** Empties `file` in place; a link there is refused (ELOOP), never followed. */
+async function truncateNoFollow(file: string): Promise<void> {
+  const handle = await open(file, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error(`${file} is not a regular file: not truncated`);
+    await handle.truncate(0);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Truncates through the guard; a guard that failed before truncating must not stop the rotation. */
 async function truncateGuarded(file: string, guard: TruncateGuard | undefined): Promise<void> {
-  if (!guard) return truncate(file, 0);
+  if (!guard) return truncateNoFollow(file);
   let done = false;
   const once = async () => {
     if (done) return;
     done = true;
-    await truncate(file, 0);
+    await truncateNoFollow(file);
   };
   try {
     await guard(once);
@@ -168,7 +189,7 @@ async function truncateGuarded(file: string, guard: TruncateGuard | undefined): 
 async function pruneRotations(dir: string, base: string, keep: number): Promise<void> {
   const names = (await readdir(dir)).filter((name) => name.startsWith(`${base}-`));
   if (names.length <= keep) return;
-  const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await lstat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
   dated.sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name));
   await Promise.all(dated.slice(keep).map((entry) => rm(path.join(dir, entry.name), { force: true })));
 }

@@ -1,5 +1,5 @@
 /**
- * RSYSLOG logging (API.md §6.11): ships every line a workload writes to its `output.log` to the
+ * RSYSLOG logging (docs/api.md §6.11): ships every line a workload writes to its `output.log` to the
  * spec's syslog server, in addition to the local file (which keeps its default rotation and
  * serves the §5 log APIs as before). One per executor, owned by the agent like the rotator.
  *

@@ -1,5 +1,5 @@
 /**
- * The wire side of RSYSLOG logging (API.md §6.11): where to send (`server` → transport, host,
+ * The wire side of RSYSLOG logging (docs/api.md §6.11): where to send (`server` → transport, host,
  * port) and what to send (RFC 5424 messages, octet-counting frames for TCP per RFC 6587).
  *
  * `server` takes Docker's `syslog-address` forms — Drove hands its value to Docker's syslog log

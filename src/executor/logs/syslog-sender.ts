@@ -15,9 +15,10 @@
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import type { Logger } from '../../common/logger.ts';
+import { logRejection, type Logger } from '../../common/logger.ts';
 import type { SyslogAddress } from './syslog-format.ts';
 import { octetFrame } from './syslog-format.ts';
+import { errorMessage } from '../../common/error-message.ts';
 
 export interface SyslogSenderOptions {
   logger: Logger;
@@ -43,7 +44,6 @@ export function createSyslogSender(address: SyslogAddress, options: SyslogSender
   return address.transport === 'tcp' ? new TcpSyslogSender(address, options) : new UdpSyslogSender(address, options);
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Outage bookkeeping shared by both transports: warn once, count drops, tell the recovery. */
 abstract class SenderBase {
@@ -70,7 +70,7 @@ abstract class SenderBase {
     this.down = true;
     this.droppedAtOutage = this.stats.dropped;
     this.logger.warn(
-      { server: this.address.key, err: messageOf(error) },
+      { server: this.address.key, err: errorMessage(error) },
       'syslog server unreachable: workload output is not shipped (lines are dropped) until it answers again',
     );
   }
@@ -195,14 +195,14 @@ class UdpSyslogSender extends SenderBase implements SyslogSender {
     if (this.closed) return;
     const datagram = Buffer.from(message, 'utf8');
     const target = this.target;
-    if (target && Date.now() - target.at > this.ttlMs) void this.resolve();
+    if (target && Date.now() - target.at > this.ttlMs) this.resolveQuietly();
     if (target) return this.transmit(datagram, target);
     if (Date.now() < this.retryAt || this.pending.length >= this.maxQueued) {
       this.stats.dropped++;
       return;
     }
     this.pending.push(datagram);
-    void this.resolve();
+    this.resolveQuietly();
   }
 
   async close(flushMs = 2_000): Promise<void> {
@@ -220,6 +220,11 @@ class UdpSyslogSender extends SenderBase implements SyslogSender {
         resolve();
       });
     });
+  }
+
+  /** Looks the server up again in the background (a failed lookup is already counted and logged by resolve()). */
+  private resolveQuietly(): void {
+    this.resolve().catch(logRejection(this.logger, 'syslog: looking up the server failed'));
   }
 
   private resolve(): Promise<void> {

@@ -1,7 +1,7 @@
 /** The ordered hook lists the runner walks for tasks and for app instances. */
 import type { LogRotator } from '../logs/log-rotator.ts';
 import type { LogShipper } from '../logs/log-shipper.ts';
-import type { AnyHook } from './hook-types.ts';
+import type { AnyHook } from './hook-phases.ts';
 import { checksHook } from './hooks/checks-hook.ts';
 import { configsHook } from './hooks/configs-hook.ts';
 import { driverPrepareHook } from './hooks/driver-prepare-hook.ts';

@@ -3,7 +3,7 @@
  * the hooks that implement it: every hook runs even when an earlier one failed, each failure is
  * handed to `onError`. Prestart (ordered, fail fast, persisted state) is the runner's own loop.
  */
-import type { AnyHook } from './hook-types.ts';
+import type { AnyHook } from './hook-phases.ts';
 
 export interface PhaseOptions<H> {
   /** Which hooks take part. */

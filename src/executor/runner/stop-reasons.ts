@@ -24,7 +24,3 @@ export const SHUTTING_DOWN = reason('the executor is shutting down');
 export const WORKLOAD_EXITED = reason('the workload exited');
 
 export const VANISHED: ExitResult = { exitCode: -1, error: 'the workload vanished while the executor was away; its exit status is unknown' };
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

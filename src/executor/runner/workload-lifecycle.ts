@@ -1,5 +1,5 @@
 /**
- * The two state machines the runner walks (API.md §7.2, §7.3); the runner is shared, only the
+ * The two state machines the runner walks (docs/api.md §7.2, §7.3); the runner is shared, only the
  * names of the states and the meaning of an exit differ.
  *
  * Task:
@@ -20,7 +20,7 @@
  *   An instance process that exits on its own: START_FAILED before READY, UNHEALTHY after.
  */
 import type { ExitResult } from '../drivers/driver.ts';
-import type { WorkloadRecord, WorkloadState } from './workload-record.ts';
+import type { WorkloadRecord, WorkloadState } from '../state/workload-record.ts';
 
 export interface WorkloadLifecycle {
   readonly provisioningFailed: WorkloadState;
@@ -35,8 +35,15 @@ export interface WorkloadLifecycle {
   applyStoppedBeforeStart(record: WorkloadRecord): void;
 }
 
+/** `OOM killed: limit 64 MB (exit code 137)`: the reason an operator looks for, not a bare 137. */
+export function oomMessage(exit: ExitResult): string | undefined {
+  return exit.oom ? `OOM killed: limit ${exit.oom.limitMb} MB (exit code ${exit.exitCode})` : undefined;
+}
+
 function describeExit(exit: ExitResult): string {
   if (exit.error) return exit.error;
+  const oom = oomMessage(exit);
+  if (oom) return oom;
   return exit.signal ? `exit code ${exit.exitCode} (killed by ${exit.signal})` : `exit code ${exit.exitCode}`;
 }
 
@@ -58,7 +65,7 @@ export const taskLifecycle: WorkloadLifecycle = {
       record.errorMessage = '';
     } else {
       record.taskResult = { status: 'FAILED', exitCode: exit.exitCode };
-      record.errorMessage = `Task exited with ${describeExit(exit)}`;
+      record.errorMessage = oomMessage(exit) ?? `Task exited with ${describeExit(exit)}`;
     }
   },
   applyFailure(record, state, message) {

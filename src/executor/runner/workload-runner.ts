@@ -1,5 +1,6 @@
 /**
- * Runs one task or app instance through its hooks and its driver (Nomad's task runner, seed 003).
+ * Runs one task or app instance through its hooks and its driver, as Nomad's task runner does
+ * (src/executor/README.md, "The runner and its hooks").
  *
  *            prestart hooks           driver.start          poststart hooks
  *   PENDING ───────────────▶ STARTING ────────────▶ running ─────────────▶ watching
@@ -20,20 +21,23 @@
 import type { ExecutorState } from '../../api/cluster-types.ts';
 import type { InstanceReport, TaskReport } from '../../api/channel-protocol.ts';
 import type { Clock } from '../../common/clock.ts';
-import type { Logger } from '../../common/logger.ts';
-import type { Driver, DriverHandle, ExitResult } from '../drivers/driver.ts';
-import type { AnyHook, ExecutorFacts, WorkloadContext } from './hook-types.ts';
-import { WorkloadPhaseError, isExited, isPoststart, isPreKill, isPrestart, isStop, isUpdate } from './hook-types.ts';
+import { logRejection, type Logger } from '../../common/logger.ts';
+import type { Driver, DriverHandle, ExitResult, WorkloadStartSpec } from '../drivers/driver.ts';
+import { execIn, offers } from '../drivers/driver.ts';
+import type { ExecutorFacts, LifecycleControl } from './hook-capabilities.ts';
+import type { AnyHook, HookRequest } from './hook-phases.ts';
+import { WorkloadPhaseError, isExited, isPoststart, isPreKill, isPrestart, isStop, isUpdate } from './hook-phases.ts';
 import type { WorkloadLifecycle } from './workload-lifecycle.ts';
-import { instanceLifecycle, taskLifecycle } from './workload-lifecycle.ts';
-import type { StopRequest, WorkloadRecord, WorkloadState } from './workload-record.ts';
-import { pushEvent, recordPrestart, reportOf, startSpecOf } from './workload-record.ts';
+import { instanceLifecycle, oomMessage, taskLifecycle } from './workload-lifecycle.ts';
+import type { StopRequest, WorkloadRecord, WorkloadState } from '../state/workload-record.ts';
+import { pushEvent, recordPrestart } from '../state/workload-record.ts';
+import { reportOf } from './workload-report.ts';
+import { startSpecOf } from './start-spec.ts';
 import { runHookPhase } from './hook-walker.ts';
-import { adopterOf, hasDurableExit } from './driver-traits.ts';
-import {
-  SHUTTING_DOWN, STOP_FORCED, STOP_REQUESTED, StoppedBeforeStart, VANISHED, WORKLOAD_EXITED, messageOf,
-} from './stop-reasons.ts';
-import type { SaveUrgency, WorkloadPaths, WorkloadStore } from './workload-store.ts';
+import { CancelScopes } from './cancel-scopes.ts';
+import { StoppedBeforeStart, VANISHED } from './stop-reasons.ts';
+import type { SaveUrgency, WorkloadPaths, WorkloadStore } from '../state/workload-store.ts';
+import { errorMessage } from '../../common/error-message.ts';
 
 export interface RunnerDeps {
   driver: Driver;
@@ -51,29 +55,25 @@ export class WorkloadRunner {
   readonly paths: WorkloadPaths;
   private readonly deps: RunnerDeps;
   private readonly lifecycle: WorkloadLifecycle;
-  private readonly stopAbort = new AbortController();
-  private readonly forceAbort = new AbortController();
-  private readonly shutdownAbort = new AbortController();
-  private readonly exitedAbort = new AbortController();
-  private readonly context: WorkloadContext;
-  private signalStop!: () => void;
-  private readonly stopRequested = new Promise<void>((resolve) => (this.signalStop = resolve));
+  private readonly scopes = new CancelScopes();
+  /** What every hook request carries, and the lifecycle control prestart and poststart hooks get. */
+  private readonly hookRequest: HookRequest;
+  private readonly control: LifecycleControl;
   private runPromise: Promise<void> | undefined;
   private recovered = false;
-  private scope: AbortSignal | undefined;
 
   constructor(record: WorkloadRecord, deps: RunnerDeps) {
     this.record = record;
     this.deps = deps;
     this.paths = deps.store.paths(record.instanceId);
     this.lifecycle = record.kind === 'task' ? taskLifecycle : instanceLifecycle;
-    this.context = this.buildContext();
-    if (record.stopRequest) {
-      // Restored mid-stop: carry on stopping.
-      this.stopAbort.abort(STOP_REQUESTED);
-      if (record.stopRequest.mode === 'FORCE') this.forceAbort.abort(STOP_FORCED);
-      this.signalStop();
-    }
+    this.hookRequest = {
+      workload: record, paths: this.paths, executor: deps.executor, capabilities: deps.driver.capabilities,
+      events: { event: (type, message, options) => this.event(type, message, options) },
+    };
+    this.control = { setState: (state) => this.setState(state), fail: (state, message) => this.failCheck(state, message) };
+    // Restored mid-stop: carry on stopping.
+    if (record.stopRequest) this.scopes.requestStop(record.stopRequest.mode === 'FORCE');
   }
 
   get instanceId(): string {
@@ -83,7 +83,7 @@ export class WorkloadRunner {
   /** Starts (or resumes) the walk; idempotent. Resolves when the workload is STOPPED or the agent shut down. */
   run(): Promise<void> {
     this.runPromise ??= this.walk().catch((error: unknown) => {
-      this.deps.logger.error({ instanceId: this.instanceId, err: messageOf(error) }, 'workload runner crashed');
+      this.deps.logger.error({ instanceId: this.instanceId, err: errorMessage(error) }, 'workload runner crashed');
     });
     return this.runPromise;
   }
@@ -97,25 +97,23 @@ export class WorkloadRunner {
       if (request.mode === 'FORCE' && existing.mode !== 'FORCE') {
         existing.mode = 'FORCE';
         this.event('Killing', `Stop escalated to FORCE: ${request.reason}`);
-        this.forceAbort.abort(STOP_FORCED);
+        this.scopes.requestStop(true);
         if (record.phase === 'running' && record.handle) {
-          this.deps.driver.kill(record.handle).catch((error: unknown) => this.event('Kill Failed', messageOf(error), { error: true }));
+          this.deps.driver.kill(record.handle).catch((error: unknown) => this.event('Kill Failed', errorMessage(error), { error: true }));
         }
-        void this.persist('now');
+        this.persistQuietly('now');
       }
       return;
     }
     record.stopRequest = { ...request, requestedAt: this.deps.clock.now() };
     if (!request.internal) this.event('Killing', `${request.mode === 'FORCE' ? 'Force stop' : 'Stop'} requested: ${request.reason}`);
-    if (request.mode === 'FORCE') this.forceAbort.abort(STOP_FORCED);
-    this.stopAbort.abort(STOP_REQUESTED);
-    this.signalStop();
-    void this.persist('now');
+    this.scopes.requestStop(request.mode === 'FORCE');
+    this.persistQuietly('now');
   }
 
   /** Shutdown scope: stop watching, leave the workload running; resolves when the walk has returned. */
   async shutdown(): Promise<void> {
-    this.shutdownAbort.abort(SHUTTING_DOWN);
+    this.scopes.shutDown();
     await this.runPromise;
     await this.persist('now');
   }
@@ -124,7 +122,7 @@ export class WorkloadRunner {
   async update(executorState: ExecutorState): Promise<void> {
     await runHookPhase(this.deps.hooks, {
       accepts: isUpdate,
-      call: (hook) => hook.update({ workload: this.context, executorState }),
+      call: (hook) => hook.update({ ...this.hookRequest, executorState }),
       onError: (hook, error) => this.hookFailed(hook.name, 'update', error),
     });
   }
@@ -145,10 +143,10 @@ export class WorkloadRunner {
         await this.runExited(exit);
       }
     } catch (error) {
-      if (this.shutdownAbort.signal.aborted) return;
+      if (this.scopes.shuttingDown) return;
       this.onFailure(error);
     }
-    if (this.shutdownAbort.signal.aborted) return;
+    if (this.scopes.shuttingDown) return;
     await this.deprovision();
   }
 
@@ -168,11 +166,11 @@ export class WorkloadRunner {
     this.setState('STARTING', undefined, 'now');
     let handle: DriverHandle;
     try {
-      handle = await this.deps.driver.start(this.context.startSpec(), this.scopeSignal());
+      handle = await this.deps.driver.start(this.startSpec(), this.scopes.starting);
     } catch (error) {
-      if (this.shutdownAbort.signal.aborted) throw error;
+      if (this.scopes.shuttingDown) throw error;
       this.throwIfStopped();
-      throw new WorkloadPhaseError(lifecycle.startFailed, messageOf(error), 'start');
+      throw new WorkloadPhaseError(lifecycle.startFailed, errorMessage(error), 'start');
     }
     record.handle = handle;
     record.phase = 'running';
@@ -183,21 +181,22 @@ export class WorkloadRunner {
   }
 
   private async prestart(): Promise<void> {
-    const signal = this.scopeSignal();
+    const signal = this.scopes.starting;
+    const preparer = { prepare: (prepareSignal: AbortSignal) => this.deps.driver.prepare(this.startSpec(), prepareSignal) };
     for (const hook of this.deps.hooks) {
       if (!isPrestart(hook)) continue;
       const previous = this.record.hooks[hook.name];
       if (previous?.done) continue;
       this.throwIfStopped();
       try {
-        const response = await hook.prestart({ workload: this.context, previousState: previous?.state ?? {}, signal });
+        const response = await hook.prestart({ ...this.hookRequest, lifecycle: this.control, driver: preparer, previousState: previous?.state ?? {}, signal });
         recordPrestart(this.record, hook.name, response, this.deps.executor.hostname);
-        void this.persist();
+        this.persistQuietly();
       } catch (error) {
-        if (this.shutdownAbort.signal.aborted) throw error;
+        if (this.scopes.shuttingDown) throw error;
         this.throwIfStopped();
         const failState = error instanceof WorkloadPhaseError ? error.failState : this.lifecycle.provisioningFailed;
-        throw new WorkloadPhaseError(failState, messageOf(error), hook.name);
+        throw new WorkloadPhaseError(failState, errorMessage(error), hook.name);
       }
     }
   }
@@ -208,16 +207,17 @@ export class WorkloadRunner {
    */
   private async reattach(stale: DriverHandle | undefined): Promise<DriverHandle | undefined> {
     const previous = this.record.state;
-    const adopt = stale ? undefined : adopterOf(this.deps.driver);
-    if (!stale && !adopt) return undefined;
+    const driver = this.deps.driver;
+    const find = stale ? () => driver.recover(stale) : offers(driver, 'adopt') ? () => driver.adopt(this.startSpec()) : undefined;
+    if (!find) return undefined;
     this.recovered = true;
     this.event('Recovering', 'Executor restarted: re-attaching to the workload');
     this.setState('UNKNOWN');
     let handle: DriverHandle | undefined;
     try {
-      handle = stale ? await this.deps.driver.recover(stale) : await adopt!(this.context.startSpec());
+      handle = await find();
     } catch (error) {
-      this.event('Recover Failed', messageOf(error), { error: true });
+      this.event('Recover Failed', errorMessage(error), { error: true });
     }
     if (!handle) return undefined;
     this.record.handle = handle;
@@ -229,16 +229,17 @@ export class WorkloadRunner {
   }
 
   private async runWorkload(handle: DriverHandle): Promise<ExitResult> {
-    const running = AbortSignal.any([this.stopAbort.signal, this.shutdownAbort.signal, this.exitedAbort.signal]);
+    const running = this.scopes.running();
+    const exec = execIn(this.deps.driver, handle);
     await runHookPhase(this.deps.hooks, {
       accepts: isPoststart,
-      call: (hook) => hook.poststart({ workload: this.context, handle, signal: running }),
+      call: (hook) => hook.poststart({ ...this.hookRequest, lifecycle: this.control, exec, recovered: this.recovered, signal: running }),
       onError: (hook, error) => this.hookFailed(hook.name, 'poststart', error, true),
-      stopWhen: () => this.shutdownAbort.signal.aborted,
+      stopWhen: () => this.scopes.shuttingDown,
     });
-    this.shutdownAbort.signal.throwIfAborted();
-    const waiting = this.deps.driver.wait(handle, this.shutdownAbort.signal);
-    const first = await Promise.race([waiting.then((exit) => ({ exit })), this.stopRequested.then(() => undefined)]);
+    this.scopes.shutdownSignal.throwIfAborted();
+    const waiting = this.deps.driver.wait(handle, this.scopes.shutdownSignal);
+    const first = await Promise.race([waiting.then((exit) => ({ exit })), this.scopes.stopRequested.then(() => undefined)]);
     if (first) return first.exit;
     await this.performStop(handle);
     return waiting;
@@ -247,31 +248,31 @@ export class WorkloadRunner {
   private async performStop(handle: DriverHandle): Promise<void> {
     const request = this.record.stopRequest!;
     if (this.record.kind === 'instance' && !request.internal) this.setState('STOPPING');
-    if (request.mode === 'GRACEFUL' && !request.internal && !this.forceAbort.signal.aborted) await this.runPreKill(handle);
+    if (request.mode === 'GRACEFUL' && !request.internal && !this.scopes.forced) await this.runPreKill(handle);
     const driver = this.deps.driver;
-    if (this.forceAbort.signal.aborted) await driver.kill(handle);
+    if (this.scopes.forced) await driver.kill(handle);
     else await driver.stop(handle, request.killTimeoutMs ?? this.record.killTimeoutMs);
     this.event('Killed', 'The workload was stopped');
   }
 
   private async runPreKill(handle: DriverHandle): Promise<void> {
-    const signal = AbortSignal.any([this.forceAbort.signal, this.shutdownAbort.signal]);
+    const signal = this.scopes.preKill();
     await runHookPhase(this.deps.hooks, {
       accepts: isPreKill,
-      call: (hook) => hook.preKill({ workload: this.context, handle, signal }),
+      call: (hook) => hook.preKill({ ...this.hookRequest, exec: execIn(this.deps.driver, handle), signal }),
       onError: (hook, error) => this.hookFailed(hook.name, 'preKill', error, true),
       stopWhen: () => signal.aborted,
     });
   }
 
   private onExit(exit: ExitResult): void {
-    this.exitedAbort.abort(WORKLOAD_EXITED);
+    this.scopes.workloadExited();
     const record = this.record;
     record.exit = exit;
     record.phase = 'exited';
     const before = record.state;
     this.lifecycle.applyExit(record, exit);
-    this.event('Terminated', exit.error ?? `Exit code ${exit.exitCode}${exit.signal ? ` (${exit.signal})` : ''}`, { error: Boolean(exit.error) });
+    this.event('Terminated', exit.error ?? oomMessage(exit) ?? `Exit code ${exit.exitCode}${exit.signal ? ` (${exit.signal})` : ''}`, { error: Boolean(exit.error ?? exit.oom) });
     // 'later': deprovisioning saves at once when the driver cannot tell the exit again after cleanup.
     this.changed(before !== record.state, 'later');
   }
@@ -279,15 +280,15 @@ export class WorkloadRunner {
   private async runExited(exit: ExitResult): Promise<void> {
     await runHookPhase(this.deps.hooks, {
       accepts: isExited,
-      call: (hook) => hook.exited({ workload: this.context, exit }),
+      call: (hook) => hook.exited({ ...this.hookRequest, exit }),
       onError: (hook, error) => this.hookFailed(hook.name, 'exited', error),
     });
   }
 
   private onFailure(error: unknown): void {
-    this.exitedAbort.abort(WORKLOAD_EXITED);
+    this.scopes.workloadExited();
     const record = this.record;
-    if (error instanceof StoppedBeforeStart || (this.stopAbort.signal.aborted && record.phase === 'prestart')) {
+    if (error instanceof StoppedBeforeStart || (this.scopes.stopping && record.phase === 'prestart')) {
       this.lifecycle.applyStoppedBeforeStart(record);
       this.event('Killed', 'Stopped before the workload started');
     } else if (error instanceof WorkloadPhaseError) {
@@ -295,8 +296,8 @@ export class WorkloadRunner {
       this.event(error.hook === 'start' ? 'Driver Failure' : 'Hook Failed', error.message, { hook: error.hook, error: true });
     } else {
       const failState = record.phase === 'prestart' ? this.lifecycle.provisioningFailed : this.lifecycle.startFailed;
-      this.lifecycle.applyFailure(record, record.phase === 'running' ? record.state : failState, `Executor error: ${messageOf(error)}`);
-      this.event('Executor Error', messageOf(error), { error: true });
+      this.lifecycle.applyFailure(record, record.phase === 'running' ? record.state : failState, `Executor error: ${errorMessage(error)}`);
+      this.event('Executor Error', errorMessage(error), { error: true });
     }
     record.phase = 'exited';
     this.changed(true);
@@ -306,7 +307,7 @@ export class WorkloadRunner {
     const record = this.record;
     // The outcome must be on disk before cleanup erases what it was learned from (a container
     // and its exit code …), unless the driver keeps the exit readable after cleanup anyway.
-    if (hasDurableExit(this.deps.driver)) void this.persist('later');
+    if (this.deps.driver.capabilities.durableExit) this.persistQuietly('later');
     else await this.persist('now');
     // From here on nothing needs saving promptly: a crash only repeats this idempotent cleanup.
     if (record.state !== 'PENDING') this.setState('DEPROVISIONING', undefined, 'later');
@@ -314,13 +315,13 @@ export class WorkloadRunner {
       try {
         await this.deps.driver.destroy(record.handle);
       } catch (error) {
-        this.event('Cleanup Failed', `driver: ${messageOf(error)}`, { error: true });
+        this.event('Cleanup Failed', `driver: ${errorMessage(error)}`, { error: true });
       }
     }
     await runHookPhase(this.deps.hooks, {
       accepts: isStop,
-      call: (hook) => hook.stop({ workload: this.context, existingState: record.hooks[hook.name]?.state ?? {} }),
-      onError: (hook, error) => this.event('Cleanup Failed', `${hook.name}: ${messageOf(error)}`, { hook: hook.name, error: true }),
+      call: (hook) => hook.stop({ ...this.hookRequest, existingState: record.hooks[hook.name]?.state ?? {} }),
+      onError: (hook, error) => this.event('Cleanup Failed', `${hook.name}: ${errorMessage(error)}`, { hook: hook.name, error: true }),
     });
     record.phase = 'done';
     // Written lazily; the controller's `forget` usually comes first and cancels the write.
@@ -329,14 +330,8 @@ export class WorkloadRunner {
 
   // ------------------------------------------------------------------ plumbing
 
-  /** Aborted by a stop request or the agent's shutdown (prestart, start). */
-  private scopeSignal(): AbortSignal {
-    this.scope ??= AbortSignal.any([this.stopAbort.signal, this.shutdownAbort.signal]);
-    return this.scope;
-  }
-
   private throwIfStopped(): void {
-    if (this.stopAbort.signal.aborted && this.record.phase === 'prestart') throw new StoppedBeforeStart('stopped before start');
+    if (this.scopes.stopping && this.record.phase === 'prestart') throw new StoppedBeforeStart('stopped before start');
   }
 
   private setState(state: WorkloadState, errorMessage?: string, urgency: SaveUrgency = 'soon'): void {
@@ -349,7 +344,7 @@ export class WorkloadRunner {
 
   private changed(notify: boolean, urgency: SaveUrgency = 'soon'): void {
     this.record.updated = this.deps.clock.now();
-    void this.persist(urgency);
+    this.persistQuietly(urgency);
     if (notify) this.deps.onChange(this);
   }
 
@@ -363,7 +358,7 @@ export class WorkloadRunner {
   }
 
   private hookFailed(hook: string, phase: string, error: unknown, notify = false): void {
-    this.event('Hook Failed', `${hook} (${phase}): ${messageOf(error)}`, { hook, error: true, notify });
+    this.event('Hook Failed', `${hook} (${phase}): ${errorMessage(error)}`, { hook, error: true, notify });
   }
 
   /** Urgent saves go to disk at once; routine ones may be batched by the store. */
@@ -371,28 +366,20 @@ export class WorkloadRunner {
     return this.deps.store.save(this.record, urgency);
   }
 
-  private buildContext(): WorkloadContext {
-    const isRecovered = () => this.recovered;
-    return {
-      record: this.record,
-      paths: this.paths,
-      driver: this.deps.driver,
-      executor: this.deps.executor,
-      clock: this.deps.clock,
-      logger: this.deps.logger,
-      get recovered() {
-        return isRecovered();
-      },
-      handle: () => this.record.handle,
-      startSpec: () => startSpecOf(this.record, this.paths, this.deps.executor.executorId),
-      event: (type, message, options) => this.event(type, message, options),
-      setState: (state, errorMessage) => this.setState(state, errorMessage),
-      fail: (state, message) => {
-        if (this.record.phase !== 'running' || this.record.stopRequest) return;
-        this.event(state === 'UNHEALTHY' ? 'Unhealthy' : 'Check Failed', message, { error: true });
-        this.setState(state, message);
-        this.requestStop({ mode: 'GRACEFUL', reason: message, internal: true });
-      },
-    };
+  /** A save nothing waits for: its failure (a full disk) is logged, the workload goes on. */
+  private persistQuietly(urgency: SaveUrgency = 'soon'): void {
+    this.persist(urgency).catch(logRejection(this.deps.logger, 'could not save the workload record', { instanceId: this.instanceId }));
+  }
+
+  private startSpec(): WorkloadStartSpec {
+    return startSpecOf(this.record, this.paths, this.deps.executor.executorId);
+  }
+
+  /** A failed check: the instance moves to `state` and is stopped (once; not after a stop was asked for). */
+  private failCheck(state: WorkloadState, message: string): void {
+    if (this.record.phase !== 'running' || this.record.stopRequest) return;
+    this.event(state === 'UNHEALTHY' ? 'Unhealthy' : 'Check Failed', message, { error: true });
+    this.setState(state, message);
+    this.requestStop({ mode: 'GRACEFUL', reason: message, internal: true });
   }
 }

@@ -122,3 +122,29 @@ export function waitForOutput(child: ChildProcess, text: string | RegExp, timeou
     source?.on('data', onData);
   });
 }
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Starts `program args…` (default: the corral binary) in a real pseudo-terminal (`script`) of
+ * `columns` × 40, set with `stty`, so the width the program sees comes from the terminal itself
+ * (COLUMNS is removed from its environment). `exec` makes it the only process in the
+ * terminal's foreground group, so a typed Ctrl-C (\x03 on stdin) reaches only it. What it
+ * draws arrives on the child's stdout, escape sequences and all (see drawnLines).
+ */
+export function startInTerminal(args: string[], options: CliOptions & { columns?: number } = {}): ChildProcess & { stdin: NodeJS.WritableStream } {
+  const command = `stty cols ${options.columns ?? 80} rows 40; exec ${[NODE, BIN, ...args].map(shellQuote).join(' ')}`;
+  const env = cliEnv({ ...options.env, SHELL: '/bin/sh', COLUMNS: undefined, LINES: undefined });
+  return captureCli(spawn('script', ['-qfec', command, '/dev/null'], { cwd: options.cwd ?? REPO, env, stdio: ['pipe', 'pipe', 'pipe'] })) as ChildProcess & { stdin: NodeJS.WritableStream };
+}
+
+/**
+ * The lines a terminal program drew, one per redraw: split where it moved the cursor to the
+ * start of the line (CSI G, carriage return) or to a new one, with the escape sequences removed.
+ */
+export function drawnLines(output: string): string[] {
+  return output
+    .split(/\x1b\[\d*G|\r|\n/) // eslint-disable-line no-control-regex
+    .map((part) => part.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')) // eslint-disable-line no-control-regex
+    .filter((line) => line.trim() !== '');
+}

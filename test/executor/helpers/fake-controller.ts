@@ -19,6 +19,8 @@ export interface FakeControllerOptions {
   knownInstanceIds?: string[];
   /** `welcome.features` (e.g. ['taskUpdates']); none by default, as an older controller. */
   features?: string[];
+  /** Leadership epoch stamped on every frame it sends (docs/ha.md); none by default, as an older controller. */
+  epoch?: number;
 }
 
 type Waiter = { probe: (m: ExecutorMessage) => unknown; resolve: (v: unknown) => void };
@@ -30,6 +32,8 @@ export class FakeController {
   /** Connections refused for a wrong secret. */
   refused = 0;
   knownInstanceIds: string[] | undefined;
+  /** Stamped on every frame sent from now on (undefined: no epoch field). */
+  epoch: number | undefined;
   private readonly features: string[] | undefined;
   private readonly server: http.Server;
   private readonly wss: WebSocketServer;
@@ -43,6 +47,7 @@ export class FakeController {
     this.snapshotIntervalMs = options.snapshotIntervalMs ?? 60_000;
     this.knownInstanceIds = options.knownInstanceIds;
     this.features = options.features;
+    this.epoch = options.epoch;
     this.server = http.createServer((_req, res) => res.writeHead(404).end());
     this.wss = new WebSocketServer({ noServer: true });
     this.server.on('upgrade', (request, socket, head) => {
@@ -74,7 +79,11 @@ export class FakeController {
 
   send(message: ControllerMessage): void {
     if (!this.current) throw new Error('no executor connected');
-    this.current.send(JSON.stringify(message));
+    this.current.send(JSON.stringify(this.stamped(message)));
+  }
+
+  private stamped(message: object): object {
+    return this.epoch === undefined ? message : { ...message, epoch: this.epoch };
   }
 
   async request<T = unknown>(action: RequestAction): Promise<ReplyMessage & { data?: T }> {
@@ -166,11 +175,11 @@ export class FakeController {
       if (message.type === 'hello') {
         this.hellos.push(message);
         this.current = ws;
-        ws.send(JSON.stringify({
+        ws.send(JSON.stringify(this.stamped({
           type: 'welcome', executorState: 'ACTIVE', snapshotIntervalMs: this.snapshotIntervalMs,
           ...(this.knownInstanceIds ? { knownInstanceIds: this.knownInstanceIds } : {}),
           ...(this.features ? { features: this.features } : {}),
-        }));
+        })));
       }
       this.messages.push(message);
       for (const waiter of [...this.waiters]) {

@@ -65,15 +65,19 @@ export function maskPassword(url: string): string {
  * Returns the pool and the schema the store's tables live in. Throws an Error naming the
  * server when it cannot connect.
  */
-export async function openPostgresPool(target: PostgresTarget, logger: Logger): Promise<{ pool: pg.Pool; schema: string }> {
+export async function openPostgresPool(target: PostgresTarget, logger: Logger, options: { idleInTransactionMs?: number } = {}): Promise<{ pool: pg.Pool; schema: string }> {
   const pool = new pg.Pool({
     connectionString: target.connectionString,
     max: 10,
     connectionTimeoutMillis: 10_000,
     application_name: 'corral-controller',
+    // A controller paused or cut off in the middle of a transaction must not keep its locks (the
+    // lease row's among them, docs/ha.md): the server ends such a session after this long.
+    ...(options.idleInTransactionMs ? { idle_in_transaction_session_timeout: options.idleInTransactionMs } : {}),
   });
   // An idle client losing its server must not crash the controller; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error, store: 'postgres' }, 'idle PostgreSQL connection failed'));
+  guardCheckedOutClients(pool, logger);
   try {
     if (target.schema) {
       await pool.query(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
@@ -86,9 +90,21 @@ export async function openPostgresPool(target: PostgresTarget, logger: Logger): 
   } catch (error) {
     await pool.end().catch(() => undefined);
     // Two controllers creating the same schema at once: the loser sees a duplicate; it exists now.
-    if (isDuplicateSchema(error)) return openPostgresPool(target, logger);
+    if (isDuplicateSchema(error)) return openPostgresPool(target, logger, options);
     throw new Error(`Cannot use the PostgreSQL store at ${target.display}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * A client in use can lose its server between two statements (the server ended a transaction
+ * left idle, docs/ha.md; a restart; a cut network). pg then emits `error` on the client, which
+ * the pool listens to only while the client is idle: unheard, it would crash the process. The
+ * statement in progress, or the next one, fails on its own, and the pool drops the client.
+ */
+export function guardCheckedOutClients(pool: pg.Pool, logger: Logger): void {
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ err: error.message, store: 'postgres' }, 'PostgreSQL connection in use failed'));
+  });
 }
 
 function isDuplicateSchema(error: unknown): boolean {

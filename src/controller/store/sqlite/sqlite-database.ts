@@ -4,7 +4,7 @@
  *
  *   open file ─▶ locking_mode=EXCLUSIVE ─▶ journal_mode=WAL ─▶ BEGIN IMMEDIATE/COMMIT (lock taken)
  *        │                     any SQLITE_BUSY on the way ─▶ StoreLockedError (file left untouched)
- *        └─▶ synchronous=NORMAL, wal_autocheckpoint, busy_timeout ─▶ ready
+ *        └─▶ synchronous=FULL (durability PROCESS: NORMAL), wal_autocheckpoint, busy_timeout ─▶ ready
  *
  * One controller per file: the exclusive lock is a POSIX advisory lock held by this process
  * until `close()`, and the kernel drops it when the process dies, so a crashed controller
@@ -25,6 +25,12 @@ const STATEMENT_CACHE_SIZE = 256;
 export interface SqliteOpenOptions {
   /** Wait this long for a lock held by *this* process's own transactions (ms). */
   busyTimeoutMs?: number;
+  /**
+   * `FULL` (default): every commit is fsynced before it returns, so an acknowledged write
+   * survives an OS crash or power loss. `PROCESS`: WAL with synchronous=NORMAL, which survives a
+   * crash of this process but may lose the last commits to an OS crash (fsync only at checkpoints).
+   */
+  durability?: 'FULL' | 'PROCESS';
 }
 
 /** A `sqlite:` target: a file path or the in-memory database. */
@@ -53,14 +59,15 @@ export function openSqliteDatabase(target: SqliteTarget, options: SqliteOpenOpti
     db.close();
     if (isBusyError(error)) {
       throw new StoreLockedError(
-        `Another corral controller is already using ${file}; stop it or use a different --data-dir`,
+        `Another corral controller is already using ${file}; stop it or use a different --data-dir `
+        + '(a SQLite store serves one controller: run several on a PostgreSQL store, docs/ha.md)',
         { cause: error },
       );
     }
     throw new Error(`Cannot open the SQLite store at ${file}: ${(error as Error).message}`, { cause: error });
   }
-  db.exec('PRAGMA synchronous = NORMAL');
-  // Checkpoint (the only fsync under synchronous=NORMAL) every ~16 MB of WAL rather than
+  db.exec(`PRAGMA synchronous = ${options.durability === 'PROCESS' ? 'NORMAL' : 'FULL'}`);
+  // Checkpoint (under synchronous=NORMAL the only fsync) every ~16 MB of WAL rather than
   // SQLite's default ~4 MB: roughly doubles autocommit write throughput here; the WAL file is
   // trimmed back to 64 MB after a checkpoint so it cannot grow without bound.
   db.exec('PRAGMA wal_autocheckpoint = 4000');

@@ -14,6 +14,8 @@ import type Docker from 'dockerode';
 import type { WorkloadStartSpec } from '../driver.ts';
 import { DockerDriverError } from './docker-errors.ts';
 import { deviceHostConfig, deviceProblems } from './container-devices.ts';
+import { formatCpuList } from '../../host/host-topology.ts';
+import type { HostPlacement } from '../../host/resource-plan.ts';
 
 /** Labels every corral container carries. */
 export const LABELS = {
@@ -39,8 +41,16 @@ export interface ContainerRecord {
 
 export interface BuildOptions {
   executorId?: string;
-  /** Pin to the allocated cores (CpusetCpus); false when the engine cannot. */
+  /** Pin to the allocated cores (CpusetCpus, CpusetMems); false when the engine cannot. */
   pinCpus: boolean;
+  /** Where the allocation lands on this host (src/executor/host/resource-plan.ts); default: its own cores and node. */
+  placement?: HostPlacement;
+}
+
+/** The allocation's own cores and NUMA node, for a driver built without the executor's plan. */
+export function ownPlacement(spec: WorkloadStartSpec): HostPlacement {
+  const node = Number(spec.allocation.numaNode);
+  return { cpus: spec.allocation.cores, mems: Number.isInteger(node) ? [node] : [] };
 }
 
 const NAME_UNSAFE = /[^a-zA-Z0-9_.-]/g;
@@ -176,7 +186,12 @@ export function buildCreateOptions(spec: WorkloadStartSpec, options: BuildOption
     RestartPolicy: { Name: 'no' },
     ...deviceHostConfig(spec.devices),
   };
-  if (options.pinCpus && spec.allocation.cores.length > 0) hostConfig.CpusetCpus = spec.allocation.cores.join(',');
+  // As Drove sets them: the cores, and the memory of their NUMA node.
+  const placement = options.placement ?? ownPlacement(spec);
+  if (options.pinCpus && placement.cpus.length > 0) {
+    hostConfig.CpusetCpus = formatCpuList(placement.cpus);
+    if (placement.mems.length > 0) hostConfig.CpusetMems = formatCpuList(placement.mems);
+  }
   const create: Docker.ContainerCreateOptions = {
     name: containerName(spec.instanceId),
     Image: imageOf(spec),

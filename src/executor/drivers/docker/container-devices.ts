@@ -1,5 +1,5 @@
 /**
- * Drove `devices` (API.md §6.13) for containers: DIRECT devices become HostConfig.Devices,
+ * Drove `devices` (docs/api.md §6.13) for containers: DIRECT devices become HostConfig.Devices,
  * DETAILED ones (GPU-style requests) HostConfig.DeviceRequests.
  *
  * DIRECT host paths are checked before anything is created, so a missing device fails the start

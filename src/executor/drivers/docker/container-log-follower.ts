@@ -18,7 +18,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import type { Logger } from '../../../common/logger.ts';
+import { logRejection, type Logger } from '../../../common/logger.ts';
 import { FrameParser, ResumeFilter, splitTimestamp, type LogFrame, type LogPosition } from './log-frames.ts';
 
 export const CURSOR_FILE = '.docker-log-cursor.json';
@@ -227,7 +227,7 @@ export class ContainerLogFollower {
     this.confirmed = position;
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
-      void this.flushCursor();
+      this.flushCursor().catch(logRejection(this.options.logger, 'saving the container log cursor failed', { containerId: this.options.containerId }));
     }, this.options.flushIntervalMs ?? 500);
   }
 

@@ -16,14 +16,19 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { durationMillis } from '../../../common/durations.ts';
 import { createLogger, type Logger } from '../../../common/logger.ts';
-import type { Driver, DriverHandle, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
-import { LABELS, buildCreateOptions, containerRecord, imageOf, validateStartSpec } from './container-config.ts';
-import { refuseDroppedDeviceRequests } from './container-devices.ts';
+import type { Allocation } from '../../../api/resource-types.ts';
+import type { HostPlacement } from '../../host/resource-plan.ts';
+import type { Driver, DriverCapabilities, DriverHandle, DriverUsage, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
+import { LABELS, containerRecord, imageOf, validateStartSpec } from './container-config.ts';
 import { containerIdOf, exitResult, handleFor } from './container-handle.ts';
 import { execInContainer } from './container-exec.ts';
-import { CURSOR_FILE, ContainerLogFollower } from './container-log-follower.ts';
+import { containerUsage } from './container-stats.ts';
+import { CURSOR_FILE } from './container-log-follower.ts';
+import { ContainerLogFollowers } from './container-log-followers.ts';
+import { createAndStartContainer } from './container-start.ts';
+import { CpusetSupport } from './cpuset-support.ts';
 import { createDockerClient, isLocalEndpoint, resolveDockerEndpoint, type DockerEndpoint } from './docker-endpoint.ts';
-import { abortError, pause } from '../../abort-utils.ts';
+import { abortError, pause } from '../../abortable-wait.ts';
 import { DockerDriverError, engineMessage, engineStatus, isNotFound } from './docker-errors.ts';
 import { ensureImage } from './image-puller.ts';
 import { listManagedContainers, parseRecord, reapOrphanContainers, recordFromHandle, type ManagedContainer } from './container-inventory.ts';
@@ -44,33 +49,43 @@ export interface DockerDriverOptions {
   pingTimeoutMs?: number;
   /** How often the log cursor is saved (default 500 ms). */
   logCursorFlushMs?: number;
+  /** Where an allocation lands on this host (the executor's resource plan); default: its own cores and node. */
+  placement?: (allocation: Allocation) => HostPlacement;
 }
 
 /** Drove's fallback when an executable carries no pull timeout. */
 const DEFAULT_PULL_TIMEOUT_MS = 15 * 60_000;
-/** How long wait()/destroy() give the log follower to copy a finished container's last lines. */
-const LOG_DRAIN_MS = 5_000;
 /** Pause before asking an engine that did not answer (or a container still running) again. */
 const ENGINE_RETRY_MS = 1_000;
-/** How long the engine gets to end a finished container's log stream by itself. */
-const LOG_STREAM_GRACE_MS = 500;
-
 
 export class DockerDriver implements Driver {
   readonly type = 'DOCKER' as const;
+  readonly capabilities: DriverCapabilities = Object.freeze({
+    simulated: false,
+    durableExit: false, // `destroy` removes the container, and its exit code with it
+    createsDirectories: false,
+    // Not yet: such a start is failed, and its container reaped at the first welcome after it is forgotten.
+    adopt: false,
+    cleanUp: false,
+    reapOrphans: true,
+    stats: true,
+    // CpusetCpus + CpusetMems when the engine supports cpusets (else unpinned, logged); Memory = MemorySwap.
+    enforces: Object.freeze({ cores: true, memory: true }),
+  });
   private readonly options: DockerDriverOptions;
   private readonly logger: Logger;
   private endpoint: DockerEndpoint;
   private docker: Docker;
-  private readonly followers = new Map<string, ContainerLogFollower>();
-  /** undefined = not probed yet. */
-  private cpusetSupported: boolean | undefined;
+  private readonly followers: ContainerLogFollowers;
+  private readonly cpusets: CpusetSupport;
 
   constructor(options: DockerDriverOptions = {}) {
     this.options = options;
     this.logger = options.logger ?? createLogger('docker-driver');
     this.endpoint = resolveDockerEndpoint({ dockerHost: options.dockerHost });
     this.docker = createDockerClient(this.endpoint);
+    this.followers = new ContainerLogFollowers(this.logger, options.logCursorFlushMs);
+    this.cpusets = new CpusetSupport(this.logger);
   }
 
   /** Where this driver talks to the engine. */
@@ -118,13 +133,13 @@ export class DockerDriver implements Driver {
   async start(spec: WorkloadStartSpec, signal: AbortSignal): Promise<DriverHandle> {
     await validateStartSpec(spec);
     if (signal.aborted) throw abortError(signal);
-    const pin = spec.allocation.cores.length > 0 && (await this.cpusetUsable());
+    const pin = spec.allocation.cores.length > 0 && (await this.cpusets.usable(this.docker, this.endpoint.description));
     let container: Docker.Container;
     try {
       container = await this.createAndStart(spec, pin);
     } catch (error) {
       if (pin && /cpuset|cpus/i.test(engineMessage(error))) {
-        this.noteCpusetFailure(spec, error);
+        this.cpusets.noteFailure(spec, error);
         container = await this.createAndStart(spec, false);
       } else {
         throw error;
@@ -135,87 +150,14 @@ export class DockerDriver implements Driver {
       throw abortError(signal);
     }
     const handle = handleFor(container.id, containerRecord(spec));
-    this.follow(container.id, spec.logDir);
+    this.followers.follow(this.docker, container.id, spec.logDir);
     this.logger.info({ instanceId: spec.instanceId, containerId: container.id.slice(0, 12), pinned: pin }, 'container started');
     return handle;
   }
 
-  private async cpusetUsable(): Promise<boolean> {
-    if (this.cpusetSupported === undefined) {
-      try {
-        const info = (await this.docker.info()) as { CpuSet?: boolean };
-        // Docker reports CpuSet; Podman's compat API leaves it out (and supports it).
-        this.cpusetSupported = info.CpuSet !== false;
-        if (!this.cpusetSupported) this.logger.warn({ engine: this.endpoint.description }, 'engine cannot pin cpus (no cpuset); containers run unpinned');
-      } catch {
-        return true;
-      }
-    }
-    return this.cpusetSupported;
-  }
-
-  private noteCpusetFailure(spec: WorkloadStartSpec, error: unknown): void {
-    const message = engineMessage(error);
-    if (/not available/i.test(message)) {
-      // The executor advertised cores this host does not have (sim/dev layouts): this one runs unpinned.
-      this.logger.warn({ instanceId: spec.instanceId, cores: spec.allocation.cores, reason: message }, 'allocated cores are not on this host; container runs unpinned');
-    } else {
-      this.cpusetSupported = false;
-      this.logger.warn({ reason: message }, 'engine refused cpu pinning; containers run unpinned from now on');
-    }
-  }
-
-  /** Creates and starts; on any failure removes what it created and throws a readable error. */
-  private async createAndStart(spec: WorkloadStartSpec, pinCpus: boolean): Promise<Docker.Container> {
-    const options = buildCreateOptions(spec, { executorId: this.options.executorId, pinCpus });
-    let container: Docker.Container;
-    try {
-      container = await this.docker.createContainer(options);
-    } catch (error) {
-      if (!isNameConflict(error)) throw this.createError(spec, error);
-      // Left over by an interrupted earlier attempt of this very instance: replace it.
-      this.logger.warn({ instanceId: spec.instanceId, name: options.name }, 'removing a leftover container with this instance\'s name');
-      await this.docker.getContainer(options.name!).remove({ force: true }).catch(() => undefined);
-      try {
-        container = await this.docker.createContainer(options);
-      } catch (retryError) {
-        throw this.createError(spec, retryError);
-      }
-    }
-    try {
-      await refuseDroppedDeviceRequests(container, options, spec.instanceId);
-      await container.start();
-      return container;
-    } catch (error) {
-      await container.remove({ force: true }).catch((removeError: unknown) => {
-        this.logger.warn({ err: removeError, containerId: container.id }, 'could not remove a container that failed to start');
-      });
-      if (error instanceof DockerDriverError) throw error;
-      const message = engineMessage(error);
-      if (pinCpus && /cpuset|cpus/i.test(message)) throw error;
-      if (/address already in use|port is already allocated/i.test(message)) {
-        const ports = spec.ports.map((p) => `${p.hostPort} (${p.name})`).join(', ');
-        throw new DockerDriverError('CONTAINER_START_FAILED', `could not start container for ${spec.instanceId}: a host port is already in use [host ports ${ports}]: ${message}`);
-      }
-      throw new DockerDriverError('CONTAINER_START_FAILED', `could not start container for ${spec.instanceId} from image ${imageOf(spec)}: ${message}`);
-    }
-  }
-
-  private createError(spec: WorkloadStartSpec, error: unknown): Error {
-    const message = engineMessage(error);
-    if (/cpuset|cpus/i.test(message)) return error as Error;
-    if (isNotFound(error)) {
-      return new DockerDriverError('CONTAINER_CREATE_FAILED', `could not create container for ${spec.instanceId}: image ${imageOf(spec)} is not on this executor (was it prepared?): ${message}`);
-    }
-    return new DockerDriverError('CONTAINER_CREATE_FAILED', `could not create container for ${spec.instanceId} from image ${imageOf(spec)}: ${message}`);
-  }
-
-  private follow(containerId: string, logDir: string): void {
-    const current = this.followers.get(containerId);
-    if (current) return;
-    const follower = new ContainerLogFollower({ docker: this.docker, containerId, logDir, logger: this.logger, flushIntervalMs: this.options.logCursorFlushMs });
-    this.followers.set(containerId, follower);
-    follower.start();
+  private createAndStart(spec: WorkloadStartSpec, pinCpus: boolean): Promise<Docker.Container> {
+    const build = { executorId: this.options.executorId, pinCpus, placement: this.options.placement?.(spec.allocation) };
+    return createAndStartContainer(this.docker, spec, build, this.logger);
   }
 
   async wait(handle: DriverHandle, signal: AbortSignal): Promise<ExitResult> {
@@ -243,21 +185,13 @@ export class DockerDriver implements Driver {
         await pause(ENGINE_RETRY_MS, signal);
         continue;
       }
-      if (info.State.OOMKilled) this.logger.warn({ containerId: id.slice(0, 12) }, 'container was killed for exceeding its memory limit');
-      await this.drainLogs(id);
+      await this.followers.drain(id);
+      if (info.State.OOMKilled) {
+        this.logger.warn({ containerId: id.slice(0, 12) }, 'container was killed for exceeding its memory limit');
+        return { ...exitResult(info.State.ExitCode), oom: { limitMb: Math.round((info.HostConfig.Memory ?? 0) / 1048576) } };
+      }
       return exitResult(info.State.ExitCode);
     }
-  }
-
-  private async drainLogs(containerId: string): Promise<void> {
-    const follower = this.followers.get(containerId);
-    if (!follower) return;
-    follower.containerExited(LOG_STREAM_GRACE_MS);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), LOG_DRAIN_MS)));
-    const outcome = await Promise.race([follower.done, timeout]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') this.logger.warn({ containerId: containerId.slice(0, 12) }, `log copy did not finish within ${LOG_DRAIN_MS} ms of the container's exit`);
   }
 
   async stop(handle: DriverHandle, timeoutMs: number): Promise<void> {
@@ -298,10 +232,8 @@ export class DockerDriver implements Driver {
     const id = containerIdOf(handle);
     // An exited container's last lines are still worth copying; a running one is about to go anyway.
     const running = await this.docker.getContainer(id).inspect().then((info) => info.State.Running, () => false);
-    if (!running) await this.drainLogs(id);
-    const follower = this.followers.get(id);
-    this.followers.delete(id);
-    await follower?.stop();
+    if (!running) await this.followers.drain(id);
+    await this.followers.release(id);
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true });
     } catch (error) {
@@ -335,7 +267,7 @@ export class DockerDriver implements Driver {
       if (handle.state.instanceId && labels[LABELS.instanceId] && labels[LABELS.instanceId] !== handle.state.instanceId) continue;
       const record = parseRecord(labels) ?? recordFromHandle(handle);
       if (!record) continue;
-      this.follow(info.Id, record.logDir);
+      this.followers.follow(this.docker, info.Id, record.logDir);
       this.logger.info({ instanceId: record.instanceId, containerId: info.Id.slice(0, 12), running: info.State.Running }, 'container recovered');
       return handleFor(info.Id, record);
     }
@@ -351,23 +283,22 @@ export class DockerDriver implements Driver {
     return listManagedContainers(this.docker, this.requireExecutorId('listManaged'), handleFor);
   }
 
+  /** The engine's one-shot stats of the container (`capabilities.stats`); undefined when it is gone. */
+  async stats(handle: DriverHandle): Promise<DriverUsage | undefined> {
+    return containerUsage(this.docker.getContainer(containerIdOf(handle))).catch(() => undefined);
+  }
+
   /**
    * Removes containers labelled for this executor whose instance id is not in `knownInstanceIds`
    * (what the agent and the controller know). Returns the instance ids removed.
    */
   async reapOrphans(knownInstanceIds: Set<string>): Promise<string[]> {
-    return reapOrphanContainers(this.docker, this.requireExecutorId('reapOrphans'), knownInstanceIds, this.logger, async (containerId) => {
-      const follower = this.followers.get(containerId);
-      this.followers.delete(containerId);
-      await follower?.stop();
-    });
+    return reapOrphanContainers(this.docker, this.requireExecutorId('reapOrphans'), knownInstanceIds, this.logger, (containerId) => this.followers.release(containerId));
   }
 
   /** Stops following logs (executor shutdown); containers keep running and can be recovered. */
   async close(): Promise<void> {
-    const followers = [...this.followers.values()];
-    this.followers.clear();
-    await Promise.all(followers.map((f) => f.stop()));
+    await this.followers.releaseAll();
   }
 
   private requireExecutorId(operation: string): string {
@@ -377,13 +308,6 @@ export class DockerDriver implements Driver {
     return this.options.executorId;
   }
 }
-
-function isNameConflict(error: unknown): boolean {
-  return engineStatus(error) === 409 || /name .* is already in use/i.test(engineMessage(error));
-}
-
-
-
 /** The runner loads the docker driver lazily through this factory. */
 export function createDockerDriver(options?: DockerDriverOptions): DockerDriver {
   return new DockerDriver(options);

@@ -5,7 +5,7 @@
 import type Docker from 'dockerode';
 import { longTimeoutSignal } from '../../../common/long-timer.ts';
 import type { Logger } from '../../../common/logger.ts';
-import { abortError } from '../../abort-utils.ts';
+import { abortError } from '../../abortable-wait.ts';
 import { DockerDriverError, engineMessage, isNotFound } from './docker-errors.ts';
 
 /** One line of the engine's pull progress stream. */

@@ -11,6 +11,10 @@
  *   MOCK_PREPARE_MS  time spent in prepare (default 0)
  *   MOCK_CHECK_EXIT_CODE  exit code of `exec` (checks); default 0 so checks pass
  *
+ * A fleet simulation (`corral sim`) sets the same things for every workload at once through
+ * `MockBehaviour` (the workload's environment still wins): time spent preparing, starting and
+ * stopping, how long after the start checks begin to pass, and a share of starts that fail.
+ *
  * Handles carry the start time and run time, so a restarted executor recovers a mock workload
  * honestly: still running, or exited at the time it was due.
  */
@@ -19,14 +23,16 @@ import path from 'node:path';
 import type { Clock } from '../../../common/clock.ts';
 import { systemClock } from '../../../common/clock.ts';
 import { setLongTimeout, type LongTimer } from '../../../common/long-timer.ts';
-import type { Driver, DriverHandle, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
-import { abortable, pause } from '../../abort-utils.ts';
+import type { Driver, DriverCapabilities, DriverHandle, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
+import { abortable, pause } from '../../abortable-wait.ts';
 
 interface MockRun {
   done: Promise<ExitResult>;
   finish: (exit: ExitResult) => void;
   timer?: LongTimer;
   ended: boolean;
+  /** A graceful stop is under way (its exit is scheduled). */
+  stopping?: boolean;
 }
 
 function intEnv(env: Record<string, string>, name: string, fallback: number): number {
@@ -37,30 +43,54 @@ function intEnv(env: Record<string, string>, name: string, fallback: number): nu
   return n;
 }
 
+/** Fleet-wide defaults of simulated workloads (`corral sim`); every field is optional. */
+export interface MockBehaviour {
+  /** Time spent in prepare (MOCK_PREPARE_MS wins); default 0. */
+  prepareMs?: number;
+  /** Time spent in start before the workload runs; default 0. */
+  startMs?: number;
+  /** A graceful stop exits this long after it was asked; default 0 (a kill is always at once). */
+  stopMs?: number;
+  /** Checks fail until this long after the start (then pass); default 0. */
+  healthyAfterMs?: number;
+  /** Run time of a task when its environment does not say (MOCK_RUN_MS); default 0. */
+  taskRunMs?: number;
+  /** Share (0–1) of starts that fail; default 0. */
+  startFailureRate?: number;
+  /** Where the failure rate draws from (tests pass a fixed sequence); default Math.random. */
+  random?: () => number;
+}
+
 export interface MockDriverOptions {
   clock?: Clock;
   /** Append a line to output.log at start and exit (so the log endpoints have something); default true. */
   writeLogs?: boolean;
-}
-
-/** Marks drivers whose workloads are simulated: their checks are answered by `exec`, not by real HTTP. */
-export function isSimulatedDriver(driver: Driver): boolean {
-  return (driver as Partial<MockDriver>).simulated === true;
+  behaviour?: MockBehaviour;
 }
 
 export class MockDriver implements Driver {
   readonly type = 'PROCESS' as const;
-  readonly simulated = true;
-  /** A recovered handle recomputes its exit from the clock (runner trait). */
-  readonly durableExit = true;
+  readonly capabilities: DriverCapabilities = Object.freeze({
+    simulated: true,
+    // A recovered handle recomputes its exit from the clock.
+    durableExit: true,
+    createsDirectories: false,
+    adopt: false,
+    cleanUp: false,
+    reapOrphans: false,
+    stats: false,
+    enforces: Object.freeze({ cores: false, memory: false }),
+  });
   private readonly clock: Clock;
   private readonly writeLogs: boolean;
+  private readonly behaviour: MockBehaviour;
   private readonly runs = new Map<string, MockRun>();
   private counter = 0;
 
   constructor(options: MockDriverOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.writeLogs = options.writeLogs ?? true;
+    this.behaviour = { ...options.behaviour };
   }
 
   async available(): Promise<boolean> {
@@ -69,20 +99,25 @@ export class MockDriver implements Driver {
 
   async prepare(spec: WorkloadStartSpec, signal: AbortSignal): Promise<void> {
     if (spec.env.MOCK_FAIL === 'prepare') throw new Error('mock failure injected at prepare (MOCK_FAIL=prepare)');
-    const ms = intEnv(spec.env, 'MOCK_PREPARE_MS', 0);
+    const ms = intEnv(spec.env, 'MOCK_PREPARE_MS', this.behaviour.prepareMs ?? 0);
     if (ms > 0) await pause(ms, signal);
   }
 
   async start(spec: WorkloadStartSpec): Promise<DriverHandle> {
     if (spec.env.MOCK_FAIL === 'start') throw new Error('mock failure injected at start (MOCK_FAIL=start)');
-    const runMs = intEnv(spec.env, 'MOCK_RUN_MS', spec.kind === 'task' ? 0 : -1);
+    const { startFailureRate = 0, startMs = 0, healthyAfterMs = 0 } = this.behaviour;
+    if (startFailureRate > 0 && (this.behaviour.random ?? Math.random)() < startFailureRate) {
+      throw new Error(`mock failure injected at start (start failure rate ${startFailureRate})`);
+    }
+    if (startMs > 0) await pause(startMs);
+    const runMs = intEnv(spec.env, 'MOCK_RUN_MS', spec.kind === 'task' ? (this.behaviour.taskRunMs ?? 0) : -1);
     const exitCode = intEnv(spec.env, 'MOCK_EXIT_CODE', 0);
     const checkExitCode = intEnv(spec.env, 'MOCK_CHECK_EXIT_CODE', 0);
     const id = `mock-${process.pid}-${++this.counter}`;
     const log = this.writeLogs ? path.join(spec.logDir, 'output.log') : '';
     const handle: DriverHandle = {
       driver: 'PROCESS',
-      state: { mockId: id, startedAt: this.clock.now(), runMs, exitCode, checkExitCode, log },
+      state: { mockId: id, startedAt: this.clock.now(), runMs, exitCode, checkExitCode, healthyAfterMs, log },
     };
     if (log) await appendFile(log, `[mock] ${spec.kind} ${spec.instanceId} started (run ${runMs < 0 ? 'until stopped' : `${runMs} ms`}, exit ${exitCode})\n`);
     this.track(handle);
@@ -94,7 +129,16 @@ export class MockDriver implements Driver {
   }
 
   async stop(handle: DriverHandle): Promise<void> {
-    this.end(handle, { exitCode: 143, signal: 'SIGTERM' });
+    const stopMs = this.behaviour.stopMs ?? 0;
+    if (stopMs <= 0) {
+      this.end(handle, { exitCode: 143, signal: 'SIGTERM' });
+      return;
+    }
+    const run = this.track(handle);
+    if (run.ended || run.stopping) return;
+    run.stopping = true;
+    run.timer?.cancel();
+    run.timer = setLongTimeout(() => this.end(handle, { exitCode: 143, signal: 'SIGTERM' }), stopMs);
   }
 
   async kill(handle: DriverHandle): Promise<void> {
@@ -114,9 +158,16 @@ export class MockDriver implements Driver {
   }
 
   async exec(handle: DriverHandle): Promise<ExecResult> {
+    const warmUp = Number(handle.state.healthyAfterMs ?? 0);
+    if (warmUp > 0 && this.clock.now() - Number(handle.state.startedAt) < warmUp) {
+      return { exitCode: 1, output: `mock workload not healthy yet (healthy ${warmUp} ms after start)` };
+    }
     const code = Number(handle.state.checkExitCode ?? 0);
     return { exitCode: code, output: code === 0 ? '' : `mock check exit ${code} (MOCK_CHECK_EXIT_CODE)` };
   }
+
+  /** Nothing outlives the process but the handles; simulated runs simply stop being watched. */
+  close(): void {}
 
   /** Number of simulated workloads currently tracked. */
   get size(): number {

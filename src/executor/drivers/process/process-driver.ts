@@ -21,20 +21,20 @@
  *   child's `exit` event); after one, `wait` polls /proc and the exit log.
  * - `wait`, `stop` and `kill` resolve only when no live member of the group is left.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setLongTimeout } from '../../../common/long-timer.ts';
 import type { ProcessExecutable } from '../../../api/spec-types.ts';
-import type { Driver, DriverHandle, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
-import { abortable, pause } from '../../abort-utils.ts';
+import type { Driver, DriverCapabilities, DriverHandle, DriverUsage, ExecResult, ExitResult, WorkloadStartSpec } from '../driver.ts';
+import { abortable, pause } from '../../abortable-wait.ts';
 import { CommandNotRunnableError, resolveCommand } from './command-resolver.ts';
 import { ExitLog, PER_WORKLOAD_EXIT_FILE, readExitStatus, type ExitTarget } from './exit-log.ts';
 import {
   ProcessGroupWatcher, findGroupLeaderByEnvironment, isProcessAlive, readProcStat, signalExitCode, signalGroup,
 } from './process-group.ts';
 import { directoriesOf, spawnDirect, type ChildExit } from './process-launch.ts';
+import { ProcessConfinement, type Confinement } from './process-confinement.ts';
+import { execCommand, processEnvironment } from './process-exec.ts';
 import { SpawnClient, SpawnHelperError, spawnHelperDir, type SpawnRequest, type SpawnedChild } from './spawn-client.ts';
 import { resolveUser } from './user-lookup.ts';
 
@@ -44,10 +44,6 @@ import { resolveUser } from './user-lookup.ts';
  */
 const SHARED_EXIT_WRAPPER = '"$@" 3>&-; c=$?; echo "$CORRAL_EXIT_KEY $c" >&3; exit $c';
 const OWN_EXIT_WRAPPER = '"$@"; c=$?; echo $c > "$CORRAL_EXIT_FILE"; exit $c';
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-/** Variables of the executor's own environment a host process reasonably expects. */
-const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL'];
-const EXEC_OUTPUT_LIMIT = 64 * 1024;
 /**
  * After the process is gone, how long its recorder (the helper, or the wrapper shell) may
  * take to append the status: the helper writes right after it reaped the child, but it may be
@@ -80,6 +76,8 @@ export interface ProcessDriverOptions {
    * every workload gets its own exit file beside its log (one more inode per start).
    */
   exitLogDir?: string;
+  /** Cgroups per workload, a refusal to run unconfined, or none (default; see process-confinement.ts). */
+  confinement?: Confinement;
 }
 
 interface ProcessState {
@@ -108,10 +106,10 @@ function exitTargetOf(s: ProcessState): ExitTarget {
   return s.exitKey === undefined ? { file: s.exitFile } : { file: s.exitFile, key: s.exitKey };
 }
 
-function handleOf(pid: number, startTime: number, exit: ExitTarget, workDir: string): DriverHandle {
+function handleOf(pid: number, startTime: number, exit: ExitTarget, workDir: string, extra: Record<string, string | number> = {}): DriverHandle {
   return {
     driver: 'PROCESS',
-    state: { pid, pgid: pid, startTime, exitFile: exit.file, ...(exit.key === undefined ? {} : { exitKey: exit.key }), workDir },
+    state: { pid, pgid: pid, startTime, exitFile: exit.file, ...(exit.key === undefined ? {} : { exitKey: exit.key }), workDir, ...extra },
   };
 }
 
@@ -119,16 +117,6 @@ function handleOf(pid: number, startTime: number, exit: ExitTarget, workDir: str
 function withExitWrapper(request: SpawnRequest): SpawnRequest {
   const wrapper = request.exit.key !== undefined ? SHARED_EXIT_WRAPPER : OWN_EXIT_WRAPPER;
   return { ...request, file: '/bin/sh', args: ['-c', wrapper, 'corral-task', request.file, ...request.args] };
-}
-
-/** The environment a host process gets: a few of the executor's variables, then the workload's. */
-export function processEnvironment(workloadEnv: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { PATH: DEFAULT_PATH };
-  for (const name of INHERITED_ENV) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return Object.assign(env, workloadEnv);
 }
 
 /**
@@ -147,10 +135,7 @@ function refuseUnsupported(spec: WorkloadStartSpec): asserts spec is WorkloadSta
 
 export class ProcessDriver implements Driver {
   readonly type = 'PROCESS' as const;
-  /** The exit file outlives `destroy`: a restarted executor can always learn the exit (runner trait). */
-  readonly durableExit = true;
-  /** `start` creates workDir and logDir (runner trait). */
-  readonly createsDirectories = true;
+  readonly capabilities: DriverCapabilities;
   private readonly leftoverGraceMs: number;
   private readonly recoverPollMs: number;
   private readonly killWaitMs: number;
@@ -160,8 +145,26 @@ export class ProcessDriver implements Driver {
   private readonly helper: SpawnClient | undefined;
   private readonly privateDir: string | undefined;
   private readonly exitLog: ExitLog | undefined;
+  private readonly confinement: ProcessConfinement;
 
   constructor(options: ProcessDriverOptions = {}) {
+    this.confinement = new ProcessConfinement(options.confinement);
+    const enforced = this.confinement.enforced;
+    this.capabilities = Object.freeze({
+      simulated: false,
+      // The exit log outlives `destroy`: a restarted executor can always learn the exit.
+      durableExit: true,
+      // The spawn helper creates workDir and logDir with the start.
+      createsDirectories: true,
+      adopt: true,
+      cleanUp: true,
+      // Workload cgroups nobody knows (an executor that crashed mid-start) are emptied and removed.
+      reapOrphans: true,
+      // From the workload's cgroup; without one it cannot say (stats answers undefined).
+      stats: true,
+      // Cgroups confine each workload to its cores and memory (process-confinement.ts); without them nothing does.
+      enforces: Object.freeze({ cores: enforced, memory: enforced }),
+    });
     this.leftoverGraceMs = options.leftoverGraceMs ?? 2_000;
     this.recoverPollMs = options.recoverPollMs ?? 150;
     this.killWaitMs = options.killWaitMs ?? 30_000;
@@ -179,6 +182,7 @@ export class ProcessDriver implements Driver {
 
   async prepare(spec: WorkloadStartSpec): Promise<void> {
     refuseUnsupported(spec);
+    this.confinement.check();
   }
 
   async start(spec: WorkloadStartSpec, signal: AbortSignal): Promise<DriverHandle> {
@@ -189,7 +193,7 @@ export class ProcessDriver implements Driver {
     signal.throwIfAborted();
     // The executor's exit log, or else a file beside the log, private to the workload.
     const exit: ExitTarget = this.exitLog ? { file: this.exitLog.next(), key: spec.instanceId } : { file: path.join(spec.logDir, PER_WORKLOAD_EXIT_FILE) };
-    const request: SpawnRequest = {
+    const plain: SpawnRequest = {
       file: command,
       args: spec.args,
       cwd: spec.workDir,
@@ -201,6 +205,8 @@ export class ProcessDriver implements Driver {
       uid: user?.uid,
       gid: user?.gid,
     };
+    this.confinement.check();
+    const { request, handle: confined } = await this.confinement.enter(spec, plain);
     let launched: SpawnedChild;
     let wrapped = !this.helper;
     try {
@@ -214,11 +220,12 @@ export class ProcessDriver implements Driver {
         }
       } else launched = await spawnDirect(withExitWrapper(request));
     } catch (error) {
+      await this.confinement.release(confined).catch(() => undefined);
       throw new CommandNotRunnableError(`Cannot start ${command}: ${(error as Error).message}`);
     }
     const { pid, startTime } = launched;
     this.children.set(pid, { exit: launched.exit, wrapped });
-    const handle = handleOf(pid, startTime, exit, spec.workDir);
+    const handle = handleOf(pid, startTime, exit, spec.workDir, confined);
     if (signal.aborted) {
       await this.kill(handle);
       signal.throwIfAborted();
@@ -233,7 +240,7 @@ export class ProcessDriver implements Driver {
     // 'lost': not our child (executor restarted) or the helper that forked it died: watch /proc.
     const exit = seen === 'lost' ? await this.pollExit(s, signal) : await this.fromChild(seen, s, child!.wrapped);
     await this.reapLeftovers(s, signal);
-    return exit;
+    return this.confinement.explain(exit, handle.state);
   }
 
   async stop(handle: DriverHandle, timeoutMs: number): Promise<void> {
@@ -256,8 +263,20 @@ export class ProcessDriver implements Driver {
   async destroy(handle: DriverHandle): Promise<void> {
     const s = stateOf(handle);
     if (signalGroup(s.pgid, 0) && (await this.groups.isAlive(s.pgid))) await this.kill(handle);
+    // Also what left the process group (setsid) but not the cgroup.
+    await this.confinement.release(handle.state);
     // The exit file stays: it is the workload's durable exit status until its directory is cleaned.
     this.children.delete(s.pid);
+  }
+
+  /** What the workload's cgroup says it uses (`capabilities.stats`); undefined without a cgroup. */
+  async stats(handle: DriverHandle): Promise<DriverUsage | undefined> {
+    return this.confinement.usage(handle.state);
+  }
+
+  /** Workload cgroups whose instance nobody knows: emptied and removed (`capabilities.reapOrphans`). */
+  async reapOrphans(knownInstanceIds: Set<string>): Promise<string[]> {
+    return this.confinement.reapOrphans(knownInstanceIds);
   }
 
   async recover(handle: DriverHandle): Promise<DriverHandle | undefined> {
@@ -271,7 +290,7 @@ export class ProcessDriver implements Driver {
   }
 
   /**
-   * After a restart in STARTING (runner trait): the command (or wrapper shell) started for this spec, found by its
+   * After a restart in STARTING (`capabilities.adopt`): the command (or wrapper shell) started for this spec, found by its
    * exit key (or own exit file) in its environment; or, when it has ended already, a handle
    * whose `wait` reads its exit status (pid 0: nothing left to signal). Undefined when nothing
    * was started.
@@ -282,52 +301,26 @@ export class ProcessDriver implements Driver {
     if (found) {
       const file = found.environ.find((e) => e.startsWith('CORRAL_EXIT_FILE='))?.slice('CORRAL_EXIT_FILE='.length) ?? own;
       const key = found.environ.includes(`CORRAL_EXIT_KEY=${spec.instanceId}`) ? spec.instanceId : undefined;
-      return handleOf(found.stat.pid, found.stat.startTime, key === undefined ? { file } : { file, key }, spec.workDir);
+      return handleOf(found.stat.pid, found.stat.startTime, key === undefined ? { file } : { file, key }, spec.workDir, this.confinement.handleFields(spec));
     }
     for (const file of (await this.exitLog?.files()) ?? []) {
       const target = { file, key: spec.instanceId };
-      if ((await readExitStatus(target)) !== undefined) return handleOf(0, 0, target, spec.workDir);
+      if ((await readExitStatus(target)) !== undefined) return handleOf(0, 0, target, spec.workDir, this.confinement.handleFields(spec));
     }
-    if ((await readExitStatus({ file: own })) !== undefined) return handleOf(0, 0, { file: own }, spec.workDir);
+    if ((await readExitStatus({ file: own })) !== undefined) return handleOf(0, 0, { file: own }, spec.workDir, this.confinement.handleFields(spec));
     return undefined;
   }
 
-  /** Removes exit logs no live workload refers to (runner trait `cleanUp`); returns how many. */
+  /** Removes exit logs no live workload refers to (`capabilities.cleanUp`); returns how many. */
   async cleanUp(live: DriverHandle[], maxAgeMs: number, now: number): Promise<number> {
     if (!this.exitLog) return 0;
     const referenced = new Set(live.filter((h) => h.driver === 'PROCESS').map((h) => String(h.state.exitFile)));
     return this.exitLog.clean(referenced, maxAgeMs, now);
   }
 
+  /** Runs a command beside the workload (CMD checks, preShutdown hooks): its working directory and environment. */
   async exec(handle: DriverHandle, command: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<ExecResult> {
-    const s = stateOf(handle);
-    if (command.length === 0 || !command[0]) return { exitCode: 127, output: 'empty command' };
-    return new Promise<ExecResult>((resolve) => {
-      let output = '';
-      let timedOut = false;
-      const child = spawn(command[0], command.slice(1), {
-        cwd: s.workDir, env: processEnvironment(env), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const collect = (chunk: Buffer) => {
-        if (output.length < EXEC_OUTPUT_LIMIT) output += chunk.toString('utf8').slice(0, EXEC_OUTPUT_LIMIT - output.length);
-      };
-      child.stdout?.on('data', collect);
-      child.stderr?.on('data', collect);
-      const timer = setLongTimeout(() => {
-        timedOut = true;
-        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-      }, timeoutMs);
-      child.once('error', (error) => {
-        timer.cancel();
-        const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126;
-        resolve({ exitCode: code, output: `${command[0]}: ${error.message}` });
-      });
-      child.once('close', (code, sig) => {
-        timer.cancel();
-        if (timedOut) resolve({ exitCode: -1, output: `${output}\n[timed out after ${timeoutMs} ms]`.trim() });
-        else resolve({ exitCode: code ?? (sig ? signalExitCode(sig) : -1), output });
-      });
-    });
+    return execCommand(stateOf(handle).workDir, command, timeoutMs, processEnvironment(env));
   }
 
   /**
@@ -338,6 +331,8 @@ export class ProcessDriver implements Driver {
     this.groups.close();
     this.helper?.close();
     if (this.privateDir) rmSync(this.privateDir, { recursive: true, force: true });
+    // Best effort, not awaited: a parent still holding workload cgroups stays anyway.
+    this.confinement.close().catch(() => undefined);
   }
 
   private async fromChild(exit: ChildExit, s: ProcessState, wrapped: boolean): Promise<ExitResult> {

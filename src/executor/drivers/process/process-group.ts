@@ -159,7 +159,10 @@ export class ProcessGroupWatcher {
 
   private ensureTimer(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.tickMs);
+    this.timer = setInterval(() => {
+      // tick() settles every waiter itself; a failed scan is retried at the next tick.
+      this.tick().catch(() => undefined);
+    }, this.tickMs);
     this.timer.unref();
   }
 

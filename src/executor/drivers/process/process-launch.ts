@@ -58,7 +58,7 @@ export async function spawnDirect(request: SpawnRequest): Promise<SpawnedChild> 
   const failed = new Promise<Error>((resolve) => child.once('error', resolve));
   const exit = new Promise<ChildExit | 'lost'>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
-    void failed.then(() => resolve('lost'));
+    failed.then(() => resolve('lost'), () => undefined);
   });
   const pid = child.pid;
   if (pid === undefined) throw await failed;

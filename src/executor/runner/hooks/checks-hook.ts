@@ -2,44 +2,48 @@
  * Poststart hook (app instances): readiness, then periodic health checks, in the background
  * for as long as the instance runs (the poststart signal ends when it stops, exits or the
  * agent shuts down). Drives UNREADY → READY → HEALTHY, and READINESS_CHECK_FAILED / UNHEALTHY
- * through `workload.fail`, which has the runner stop the instance.
+ * through `lifecycle.fail`, which has the runner stop the instance.
  */
 import type { ApplicationSpec } from '../../../api/app-types.ts';
-import { isAbortError } from '../../abort-utils.ts';
+import { isAbortError } from '../../abortable-wait.ts';
 import { runHealth, runReadiness } from '../../checks/check-loop.ts';
 import type { ProbeTarget } from '../../checks/check-probe.ts';
-import type { PoststartHook, PoststartRequest, WorkloadContext } from '../hook-types.ts';
+import type { LifecycleControl, WorkloadEvents } from '../hook-capabilities.ts';
+import type { PoststartHook, PoststartRequest } from '../hook-phases.ts';
 
-async function checkInstance(workload: WorkloadContext, target: ProbeTarget, signal: AbortSignal): Promise<void> {
-  const spec = workload.record.spec as ApplicationSpec;
-  const skipInitialDelay = workload.recovered;
+type ChecksRequest = Pick<PoststartRequest, 'workload' | 'exec' | 'recovered' | 'lifecycle' | 'events' | 'signal'>;
+
+async function checkInstance(
+  spec: Readonly<ApplicationSpec>, target: ProbeTarget, lifecycle: LifecycleControl, events: WorkloadEvents,
+  signal: AbortSignal, skipInitialDelay: boolean,
+): Promise<void> {
   const readiness = await runReadiness(spec.readiness, target, signal, { skipInitialDelay });
   signal.throwIfAborted();
   if (!readiness.ok) {
-    workload.fail('READINESS_CHECK_FAILED', readiness.message);
+    lifecycle.fail('READINESS_CHECK_FAILED', readiness.message);
     return;
   }
-  workload.event('Ready', readiness.message);
-  workload.setState('READY');
+  events.event('Ready', readiness.message);
+  lifecycle.setState('READY');
   const health = await runHealth(spec.healthcheck, target, signal, {
     onHealthy: (result) => {
-      workload.event('Healthy', result.message);
-      workload.setState('HEALTHY');
+      events.event('Healthy', result.message);
+      lifecycle.setState('HEALTHY');
     },
-    onFailure: (result, consecutive) => workload.event('Health Check Failed', `${result.message} (${consecutive} in a row)`, { error: true }),
+    onFailure: (result, consecutive) => events.event('Health Check Failed', `${result.message} (${consecutive} in a row)`, { error: true }),
   }, { skipInitialDelay });
   signal.throwIfAborted();
-  workload.fail('UNHEALTHY', health.message);
+  lifecycle.fail('UNHEALTHY', health.message);
 }
 
 export const checksHook: PoststartHook = {
   name: 'checks',
-  async poststart({ workload, handle, signal }: PoststartRequest): Promise<void> {
-    if (workload.record.kind !== 'instance' || signal.aborted) return;
-    const target: ProbeTarget = { driver: workload.driver, handle, ports: workload.record.prepared.ports, env: workload.record.prepared.env };
-    checkInstance(workload, target, signal).catch((error: unknown) => {
+  async poststart({ workload, exec, recovered, lifecycle, events, signal }: ChecksRequest): Promise<void> {
+    if (workload.kind !== 'instance' || signal.aborted) return;
+    const target: ProbeTarget = { workload: exec, ports: workload.prepared.ports, env: workload.prepared.env };
+    checkInstance(workload.spec as ApplicationSpec, target, lifecycle, events, signal, recovered).catch((error: unknown) => {
       if (isAbortError(error) || signal.aborted) return;
-      workload.event('Check Error', (error as Error).message, { error: true, notify: true });
+      events.event('Check Error', (error as Error).message, { error: true, notify: true });
     });
   },
 };

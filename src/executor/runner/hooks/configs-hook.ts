@@ -1,5 +1,5 @@
 /**
- * Prestart hook 3: config files (API.md §6.6), written at `localFilename` taken relative to the
+ * Prestart hook 3: config files (docs/api.md §6.6), written at `localFilename` taken relative to the
  * task directory. INLINE is decoded; EXECUTOR_LOCAL_FILE copied from the host;
  * EXECUTOR_HTTP_FETCH fetched with its HTTPCallSpec; CONTROLLER_HTTP_FETCH must arrive already
  * resolved (as INLINE) from the controller.
@@ -8,7 +8,8 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfigSpec } from '../../../api/spec-types.ts';
 import { httpCall, httpCallSpecOptions } from '../../checks/http-call.ts';
-import type { PrestartHook, PrestartRequest, PrestartResponse } from '../hook-types.ts';
+import type { ConfigFile } from '../../state/driver-state.ts';
+import type { PrestartHook, PrestartRequest, PrestartResponse } from '../hook-phases.ts';
 import { resolveInTaskDir } from './task-path.ts';
 
 async function materialise(config: ConfigSpec, target: string, signal: AbortSignal): Promise<void> {
@@ -44,18 +45,18 @@ async function materialise(config: ConfigSpec, target: string, signal: AbortSign
 
 export const configsHook: PrestartHook = {
   name: 'configs',
-  async prestart({ workload, signal }: PrestartRequest): Promise<PrestartResponse> {
-    const configs = workload.record.spec.configs ?? [];
-    const configFiles: { localFilename: string; hostPath: string }[] = [];
+  async prestart({ workload, paths, events, signal }: Pick<PrestartRequest, 'workload' | 'paths' | 'events' | 'signal'>): Promise<PrestartResponse> {
+    const configs = workload.spec.configs ?? [];
+    const configFiles: ConfigFile[] = [];
     for (const config of configs) {
       signal.throwIfAborted();
-      const target = resolveInTaskDir(workload.paths.taskDir, config.localFilename, `config ${config.type}`);
+      const target = resolveInTaskDir(paths.taskDir, config.localFilename, `config ${config.type}`);
       if (typeof target !== 'string') throw new Error(target.error);
       await mkdir(path.dirname(target), { recursive: true });
       await materialise(config, target, signal);
       configFiles.push({ localFilename: config.localFilename, hostPath: target });
     }
-    if (configs.length > 0) workload.event('Configs', `Wrote ${configs.length} config file(s) into the task directory`);
+    if (configs.length > 0) events.event('Configs', `Wrote ${configs.length} config file(s) into the task directory`);
     return { done: true, configFiles };
   },
 };

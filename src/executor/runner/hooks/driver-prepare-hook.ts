@@ -1,11 +1,11 @@
 /** Prestart hook (last): PROVISIONING — the driver readies the workload (image pull for docker). */
-import type { PrestartHook, PrestartRequest, PrestartResponse } from '../hook-types.ts';
+import type { PrestartHook, PrestartRequest, PrestartResponse } from '../hook-phases.ts';
 
 export const driverPrepareHook: PrestartHook = {
   name: 'driver-prepare',
-  async prestart({ workload, signal }: PrestartRequest): Promise<PrestartResponse> {
-    workload.setState('PROVISIONING');
-    await workload.driver.prepare(workload.startSpec(), signal);
+  async prestart({ lifecycle, driver, signal }: Pick<PrestartRequest, 'lifecycle' | 'driver' | 'signal'>): Promise<PrestartResponse> {
+    lifecycle.setState('PROVISIONING');
+    await driver.prepare(signal);
     return { done: true };
   },
 };

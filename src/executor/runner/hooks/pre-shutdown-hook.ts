@@ -1,16 +1,16 @@
 /**
- * PreKill hook (app instances): Drove's `preShutdown` (API.md §6.10). The hooks run in order
+ * PreKill hook (app instances): Drove's `preShutdown` (docs/api.md §6.10). The hooks run in order
  * while the instance is STOPPING; failures are recorded and shutdown continues. An HTTP hook is
  * retried every 3 s, at most 5 attempts within 30 s (Drove's behaviour); a CMD hook runs once.
  * Then `waitBeforeKill` passes before the driver stops the workload.
  */
-import type { ApplicationSpec } from '../../../api/app-types.ts';
 import type { CheckModeSpec } from '../../../api/spec-types.ts';
 import { durationMillis } from '../../../common/durations.ts';
-import { pause } from '../../abort-utils.ts';
+import { pause } from '../../abortable-wait.ts';
 import type { ProbeTarget } from '../../checks/check-probe.ts';
 import { probe } from '../../checks/check-probe.ts';
-import type { PreKillHook, PreKillRequest } from '../hook-types.ts';
+import { appSpecOf } from '../../state/workload-record.ts';
+import type { PreKillHook, PreKillRequest } from '../hook-phases.ts';
 
 export interface PreShutdownTimings {
   httpAttempts: number;
@@ -39,20 +39,20 @@ async function runOne(mode: CheckModeSpec, target: ProbeTarget, timings: PreShut
 export function createPreShutdownHook(timings: PreShutdownTimings = DROVE_PRE_SHUTDOWN_TIMINGS): PreKillHook {
   return {
     name: 'pre-shutdown',
-    async preKill({ workload, handle, signal }: PreKillRequest): Promise<void> {
-      if (workload.record.kind !== 'instance') return;
-      const spec = workload.record.spec as ApplicationSpec;
+    async preKill({ workload, exec, events, signal }: Pick<PreKillRequest, 'workload' | 'exec' | 'events' | 'signal'>): Promise<void> {
+      if (workload.kind !== 'instance') return;
+      const spec = appSpecOf(workload);
       const hooks = spec.preShutdown?.hooks ?? [];
-      const target: ProbeTarget = { driver: workload.driver, handle, ports: workload.record.prepared.ports, env: workload.record.prepared.env };
+      const target: ProbeTarget = { workload: exec, ports: workload.prepared.ports, env: workload.prepared.env };
       for (const [index, mode] of hooks.entries()) {
         const failure = await runOne(mode, target, timings, signal);
         const label = mode.type === 'HTTP' ? `${mode.verb} ${mode.path}` : mode.command;
-        if (failure) workload.event('Hook Failed', `preShutdown hook ${index + 1} (${label}) failed, continuing: ${failure}`, { hook: 'pre-shutdown', error: true });
-        else workload.event('PreShutdown', `preShutdown hook ${index + 1} (${label}) succeeded`, { hook: 'pre-shutdown' });
+        if (failure) events.event('Hook Failed', `preShutdown hook ${index + 1} (${label}) failed, continuing: ${failure}`, { hook: 'pre-shutdown', error: true });
+        else events.event('PreShutdown', `preShutdown hook ${index + 1} (${label}) succeeded`, { hook: 'pre-shutdown' });
       }
       const waitMs = spec.preShutdown?.waitBeforeKill ? durationMillis(spec.preShutdown.waitBeforeKill) : 0;
       if (waitMs > 0) {
-        workload.event('PreShutdown', `Waiting ${waitMs} ms before stopping (waitBeforeKill)`);
+        events.event('PreShutdown', `Waiting ${waitMs} ms before stopping (waitBeforeKill)`);
         await pause(waitMs, signal);
       }
     },

@@ -7,11 +7,9 @@
 import { mkdirSync } from 'node:fs';
 import { chown, mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { isSimulatedDriver } from '../../drivers/mock/mock-driver.ts';
 import { resolveUser } from '../../drivers/process/user-lookup.ts';
-import type { PrestartHook, PrestartRequest, PrestartResponse } from '../hook-types.ts';
+import type { PrestartHook, PrestartRequest, PrestartResponse } from '../hook-phases.ts';
 import { resolveInTaskDir } from './task-path.ts';
-import { createsDirectories } from '../driver-traits.ts';
 
 /**
  * mkdir that costs one syscall in the usual case (parent present) instead of mkdir -p's walk;
@@ -30,14 +28,13 @@ function ensureDir(dir: string): void {
 
 export const taskDirHook: PrestartHook = {
   name: 'task-dir',
-  async prestart({ workload }: PrestartRequest): Promise<PrestartResponse> {
-    const { paths, record } = workload;
+  async prestart({ workload, paths, executor, capabilities, events }: Pick<PrestartRequest, 'workload' | 'paths' | 'executor' | 'capabilities' | 'events'>): Promise<PrestartResponse> {
     // Ephemeral simulation: a mock workload needs no directory at all.
-    if (workload.executor.ephemeral && isSimulatedDriver(workload.driver)) return { done: true };
-    const spec = record.spec;
+    if (executor.ephemeral && capabilities.simulated) return { done: true };
+    const spec = workload.spec;
     // Drivers that create the directories at start spare the hot path these syscalls, unless
     // something (configs, volume links, ownership) must be placed before the start.
-    const neededNow = !createsDirectories(workload.driver) || (spec.configs?.length ?? 0) > 0 || (spec.volumes?.length ?? 0) > 0 || spec.userSpec;
+    const neededNow = !capabilities.createsDirectories || (spec.configs?.length ?? 0) > 0 || (spec.volumes?.length ?? 0) > 0 || spec.userSpec;
     if (neededNow) {
       // Parents first; the log directory is the workload's own (or `logs/` in older data dirs).
       for (const dir of new Set([paths.root, paths.logDir, paths.taskDir])) ensureDir(dir);
@@ -51,7 +48,7 @@ export const taskDirHook: PrestartHook = {
           if (error.code !== 'EEXIST') throw error;
         });
         if (volume.mode === 'READ_ONLY') {
-          workload.event('Volume', `${volume.pathInContainer} → ${volume.pathOnHost}: READ_ONLY is not enforced for host processes`);
+          events.event('Volume', `${volume.pathInContainer} → ${volume.pathOnHost}: READ_ONLY is not enforced for host processes`);
         }
       }
       if (spec.userSpec) {

@@ -6,10 +6,10 @@
 import type { ApplicationSpec } from '../../../api/app-types.ts';
 import type { CheckModeSpec } from '../../../api/spec-types.ts';
 import { compileLogPolicy } from '../../logs/log-policy.ts';
-import type { PrestartHook, PrestartRequest, PrestartResponse } from '../hook-types.ts';
+import type { PrestartHook, PrestartRequest, PrestartResponse } from '../hook-phases.ts';
 import { resolveInTaskDir } from './task-path.ts';
 
-function checkPortNames(spec: ApplicationSpec, modes: { what: string; mode: CheckModeSpec }[], problems: string[]): void {
+function checkPortNames(spec: Readonly<ApplicationSpec>, modes: { what: string; mode: CheckModeSpec }[], problems: string[]): void {
   const names = new Set(spec.exposedPorts.map((p) => p.name));
   for (const { what, mode } of modes) {
     if (mode.type === 'HTTP' && !names.has(mode.portName)) {
@@ -20,9 +20,8 @@ function checkPortNames(spec: ApplicationSpec, modes: { what: string; mode: Chec
 
 export const validateHook: PrestartHook = {
   name: 'validate',
-  async prestart({ workload }: PrestartRequest): Promise<PrestartResponse> {
-    const { record, paths } = workload;
-    const spec = record.spec;
+  async prestart({ workload, paths }: Pick<PrestartRequest, 'workload' | 'paths'>): Promise<PrestartResponse> {
+    const spec = workload.spec;
     const problems: string[] = [];
     const executable = spec.executable;
     if (executable.type === 'PROCESS' && (typeof executable.command !== 'string' || !executable.command.trim())) {
@@ -41,7 +40,7 @@ export const validateHook: PrestartHook = {
     }
     const policy = compileLogPolicy(spec.logging);
     if ('error' in policy) problems.push(policy.error);
-    if (record.kind === 'instance') {
+    if (workload.kind === 'instance') {
       const app = spec as ApplicationSpec;
       if (!Array.isArray(app.exposedPorts)) problems.push('exposedPorts must be a list');
       else {
