@@ -132,6 +132,7 @@ async function runSim(opts: SimCliOptions): Promise<void> {
   }
   say('corral sim: commands on stdin: status | kill N|P% | partition N|P% | heal | revive');
   const lines = createInterface({ input: process.stdin, terminal: false });
+  lines.on('error', () => undefined); // stdin gone (its pipe reset): the control endpoint still serves
   lines.on('line', (line) => {
     if (line.trim() === '') return;
     runSimCommand(fleet, line).then((result) => say(JSON.stringify(result)), (error: unknown) => say(`error: ${(error as Error).message}`));

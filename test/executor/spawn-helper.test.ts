@@ -33,6 +33,9 @@ describe('spawn helper', () => {
     const drivers = [first, again, other];
     const handles = await Promise.all(drivers.map(async (driver) => driver.start(await processSpec(root, 'sleep', ['100']), never)));
     try {
+      // Two drivers starting at once may each start a helper: the one that finds the other
+      // serving says "running" and exits at once.
+      await eventually(() => spawnHelpersOf(dirA).length === 1 && spawnHelpersOf(dirB).length === 1, { what: 'one helper per data dir' });
       const [helperA] = spawnHelpersOf(dirA);
       const [helperB] = spawnHelpersOf(dirB);
       expect(spawnHelpersOf(dirA)).toEqual([helperA]);

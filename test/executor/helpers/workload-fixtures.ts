@@ -9,7 +9,41 @@ import { isProcessAlive } from '../../../src/executor/drivers/process/process-gr
 
 export async function tempDir(prefix = 'corral-exec-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    cleanup: async () => {
+      // Workloads and spawn helpers outlive a SIGKILLed executor by design; a test that failed
+      // half-way leaves them behind (a `while [ ! -f go ]` loop spins forever once its
+      // directory is gone), so whatever still runs in the directory goes with it.
+      for (const pid of processesIn(dir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Processes whose working directory is `dir` or below it (also once it has been deleted). */
+function processesIn(dir: string): number[] {
+  return processesWhoseCwd((cwd) => cwd === dir || cwd.startsWith(`${dir}/`));
+}
+
+function processesWhoseCwd(matches: (cwd: string) => boolean): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${name}/cwd`).replace(/ \(deleted\)$/, '');
+      if (matches(cwd)) pids.push(Number(name));
+    } catch {
+      // gone, or not ours to look at
+    }
+  }
+  return pids;
 }
 
 /** A process workload spec with its directories created under `root`. */
@@ -48,15 +82,5 @@ export async function survivors(pids: number[]): Promise<number[]> {
 /** Live spawn helpers of a data dir (their cwd is `<dataDir>/spawn-helper`). */
 export function spawnHelpersOf(dataDir: string): number[] {
   const dir = path.join(dataDir, 'spawn-helper');
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cwd = readlinkSync(`/proc/${name}/cwd`);
-      if (cwd === dir || cwd === `${dir} (deleted)`) pids.push(Number(name));
-    } catch {
-      // gone, or not ours to look at
-    }
-  }
-  return pids;
+  return processesWhoseCwd((cwd) => cwd === dir);
 }

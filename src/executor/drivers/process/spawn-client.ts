@@ -142,9 +142,13 @@ export class SpawnClient {
     socket.unref();
     socket.on('error', () => undefined);
     const lines = createInterface({ input: socket });
+    // readline re-emits its input's errors: a helper killed with our request unread resets the
+    // socket (ECONNRESET), which must end in onHelperGone below, not in an uncaught exception.
+    lines.on('error', () => undefined);
     lines.on('line', (line) => this.onLine(line));
-    // The stream's end, not the socket's error: every line the helper wrote is handled first.
-    lines.once('close', () => this.onHelperGone(socket));
+    // The socket's close, which comes after its end (readline has handled every line the helper
+    // wrote by then) and also after a reset, which has no end.
+    socket.once('close', () => this.onHelperGone(socket));
   }
 
   private onLine(line: string): void {
@@ -244,6 +248,10 @@ async function startHelper(dir: string): Promise<void> {
   const answer = await new Promise<string | undefined>((resolve) => {
     const lines = createInterface({ input: helper.stdout! });
     const timer = setTimeout(() => resolve(undefined), START_TIMEOUT_MS);
+    lines.on('error', () => { // a dying helper reset the pipe: no 'close' follows
+      clearTimeout(timer);
+      resolve(undefined);
+    });
     lines.once('line', (line) => {
       clearTimeout(timer);
       resolve(line);

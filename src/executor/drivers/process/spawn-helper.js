@@ -253,6 +253,9 @@ function serve(socket) {
   considerExit();
   socket.on('error', () => undefined);
   const lines = createInterface({ input: socket });
+  // readline re-emits its input's errors: an executor killed with our answer unread resets the
+  // socket (ECONNRESET); the helper must outlive that, so it ends in 'close' below.
+  lines.on('error', () => undefined);
   lines.on('line', (line) => {
     if (!line) return;
     let request;
