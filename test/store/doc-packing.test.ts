@@ -1,6 +1,9 @@
 /** Finished records are packed (src/controller/store/doc-packing.ts): smaller, and read back exactly; plain JSON stays readable. */
 import { describe, expect, it } from 'vitest';
+import type { OperationRecord } from '../../src/api/operation-types.ts';
+import type { TaskRecord } from '../../src/api/task-types.ts';
 import { packDoc, unpackDoc } from '../../src/controller/store/doc-packing.ts';
+import { operationRow, taskRow } from '../../src/controller/store/store-rows.ts';
 
 const finishedTask = {
   sourceAppName: 'bench', taskId: 't-5', instanceId: 'TI-3cab01cc-5974-4f63-9dcb-d38457289fd1',
@@ -34,5 +37,18 @@ describe('doc packing', () => {
 
   it('refuses a packing it does not know, saying so', () => {
     expect(() => unpackDoc('~9abc')).toThrow('packed in an unknown format (~9)');
+  });
+
+  it('stores a task and its operation packed once they are finished, as JSON while they live', () => {
+    const running = { ...finishedTask, state: 'RUNNING', taskResult: undefined } as unknown as TaskRecord;
+    expect(taskRow(running).doc).toBe(JSON.stringify(running));
+    expect(taskRow(finishedTask as unknown as TaskRecord).doc.startsWith('~1')).toBe(true);
+    const operation = {
+      operationId: 'OP-1', type: 'CREATE', target: { kind: 'task', sourceAppName: 'bench', taskId: 't-5' }, state: 'RUNNING',
+      created: 1, updated: 1, messages: [],
+    } as unknown as OperationRecord;
+    expect(operationRow(operation).doc).toBe(JSON.stringify(operation));
+    expect(operationRow({ ...operation, state: 'COMPLETED', finished: 2 }).doc.startsWith('~1')).toBe(true);
+    expect(operationRow({ ...operation, target: { kind: 'app', appId: 'a-1' }, state: 'COMPLETED', finished: 2 } as unknown as OperationRecord).doc.startsWith('{')).toBe(true);
   });
 });
