@@ -12,7 +12,7 @@
  *   CPUs as the executor does. Installed with apt-get when absent; `--no-slurm` skips it.
  *
  *   npm run bench:tasks -- --tasks 1000 --concurrency 16 [--unconfined] [--no-slurm]
- *       [--slurm-submit sbatch|array] [--profile DIR]
+ *       [--slurm-submit sbatch|array] [--profile DIR] [--durability FULL|PROCESS]
  *
  * Tasks run in a cgroup each where the machine allows it (src/executor/host/cgroups/README.md);
  * `--unconfined` starts the executor with --no-enforce, to see what confinement costs.
@@ -45,6 +45,8 @@ const { values } = parseArgs({
     slurm: { type: 'boolean', default: true },
     'slurm-submit': { type: 'string', default: 'sbatch' },
     'slurm-timeout': { type: 'string', default: '600' },
+    // The SQLite store's durability (docs/operations.md): FULL fsyncs every commit, PROCESS only at checkpoints.
+    durability: { type: 'string', default: 'FULL' },
   },
 });
 const N = Number(values.tasks);
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
   console.log(`corral task benchmark: ${N} tasks of /bin/true, concurrency ${C} (idle phase: ${IDLE} one at a time)`);
   const rawBefore = await rawSpawn();
 
-  const controller = await startBenchController({ config: { snapshotIntervalMs: 5_000 }, nodeArgs: profileArgs('controller') });
+  const controller = await startBenchController({ config: { snapshotIntervalMs: 5_000, storeDurability: values.durability === 'PROCESS' ? 'PROCESS' : 'FULL' }, nodeArgs: profileArgs('controller') });
   const executor = startExecutor(controller.url, controller.config.clusterSecret, path.join(path.dirname(controller.store.slice('sqlite:'.length)), 'executor'));
   let stream: http.ClientRequest | undefined;
   let finished = false;
