@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { ALL_EVENT_TYPES, type ClusterEvent } from '../../api/cluster-types.ts';
 import { CommandValidationError, TooManyRequestsError } from '../../common/errors.ts';
 import { stringifyWithoutNulls } from '../../common/envelope.ts';
+import { turnCork } from '../../common/turn-cork.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { EventBus } from './event-bus.ts';
 import type { Store } from '../store/store.ts';
@@ -98,8 +99,10 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
     res.write('retry: 3000\n: connected\n\n');
     streams.add(res, user);
 
+    const cork = turnCork(res);
     const write = (text: string) => {
       if (res.writableEnded) return;
+      cork();
       res.write(text);
       if (res.writableLength > MAX_QUEUED_BYTES) {
         log.warn({ user: request.principal.username }, 'event stream client too slow: disconnecting');

@@ -20,6 +20,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { failure } from '../../common/envelope.ts';
+import { turnCork, type Corkable } from '../../common/turn-cork.ts';
 import type { WebSocket, RawData } from 'ws';
 import {
   CHANNEL_HELLO_MAX_BYTES, CHANNEL_MAX_BYTES, CHANNEL_PATH, CLOSE_REFUSED, CLUSTER_AUTH_HEADER,
@@ -66,10 +67,15 @@ function digest(text: string): Buffer {
 }
 
 function adapt(socket: WebSocket, remoteAddress: string, pinged: (at: number) => void): ChannelConnection {
+  // The frames of one turn to this executor leave in one writev (common/turn-cork.ts). ws keeps
+  // its TCP socket as `_socket`; without it, frames are sent as they come.
+  const tcp = (socket as unknown as { _socket?: Corkable })._socket;
+  const cork = tcp && typeof tcp.cork === 'function' ? turnCork(tcp) : () => undefined;
   return {
     remoteAddress,
     send(text) {
       if (socket.readyState !== socket.OPEN) return false;
+      cork();
       socket.send(text);
       return true;
     },
