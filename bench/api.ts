@@ -7,7 +7,8 @@
  * (coordinated omission). A request-per-schedule loop rather than autocannon: autocannon's
  * `overallRate` sends in bursts with many connections, which measures the bursts.
  *
- *   npm run bench:api -- [--executors 1000] [--instances 10000] [--seconds 20] [--postgres]
+ *   npm run bench:api -- [--executors 1000] [--instances 10000] [--seconds 20] [--read-rate 5000]
+ *       [--write-rate 500] [--postgres] [--profile DIR]
  *
  * Targets: mutating p99 ≤ 50 ms at 500 ops/s; reads p99 ≤ 20 ms at 5,000 req/s.
  */
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     'read-rate': { type: 'string', default: '5000' },
     'write-rate': { type: 'string', default: '500' },
     postgres: { type: 'boolean', default: false },
+    // Writes a V8 CPU profile of the controller into this directory when it stops.
+    profile: { type: 'string' },
   },
 });
 const EXECUTORS = Number(values.executors);
@@ -68,7 +71,7 @@ async function fixedRate(rate: number, request: (i: number) => Promise<boolean>)
 
 async function main(): Promise<void> {
   console.log(`corral API benchmark: ${EXECUTORS} simulated executors, ${INSTANCES} instances; reads at ${values['read-rate']}/s, writes at ${values['write-rate']}/s, ${SECONDS} s each (${values.postgres ? 'PostgreSQL' : 'SQLite'})`);
-  const controller = await startBenchController({ postgres: values.postgres });
+  const controller = await startBenchController({ postgres: values.postgres, nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [] });
   const fleet = await startBenchFleet(controller, EXECUTORS, { cores: Math.ceil((1.5 * INSTANCES) / EXECUTORS) + 4 });
   const targets = new Targets();
   const url = controller.url;

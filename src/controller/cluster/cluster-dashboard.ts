@@ -39,9 +39,8 @@ function executorStats(services: CoreServices) {
   const shares: number[] = [];
   for (const live of services.registry.list()) {
     if (!live.connected) continue;
-    const usage = services.ctx.ledger.usage(live.record.executorId);
-    const total = usage.freeCores + usage.usedCores;
-    shares.push(total > 0 ? usage.usedCores / total : 0);
+    const { freeCores, totalCores } = services.ctx.ledger.capacity(live.record.executorId);
+    shares.push(totalCores > 0 ? (totalCores - freeCores) / totalCores : 0);
   }
   const highest = shares.length > 0 ? Math.max(...shares) : 0;
   const lowest = shares.length > 0 ? Math.min(...shares) : 0;

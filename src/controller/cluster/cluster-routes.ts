@@ -28,11 +28,12 @@ export async function clusterSummary(services: CoreServices): Promise<ClusterSum
   for (const live of registry.list()) {
     if (!live.connected) continue;
     numExecutors += 1;
-    const usage = ctx.ledger.usage(live.record.executorId);
-    freeCores += usage.freeCores;
-    usedCores += usage.usedCores;
-    freeMemory += usage.freeMemory;
-    usedMemory += usage.usedMemory;
+    // Totals only: capacity() builds no per-core lists (this runs for every executor per request).
+    const capacity = ctx.ledger.capacity(live.record.executorId);
+    freeCores += capacity.freeCores;
+    usedCores += capacity.totalCores - capacity.freeCores;
+    freeMemory += capacity.freeMemory;
+    usedMemory += capacity.totalMemory - capacity.freeMemory;
   }
   return {
     leader: services.leaderAddress(),

@@ -67,9 +67,9 @@ export function registerClusterMetrics(registry: Registry, sources: ClusterMetri
     collect() {
       this.reset();
       for (const { record } of executors.list()) {
-        const u = ledger.usage(record.executorId);
-        this.set({ executor: record.executorId, state: 'free' }, u.freeCores);
-        this.set({ executor: record.executorId, state: 'used' }, u.usedCores);
+        const c = ledger.capacity(record.executorId);
+        this.set({ executor: record.executorId, state: 'free' }, c.freeCores);
+        this.set({ executor: record.executorId, state: 'used' }, c.totalCores - c.freeCores);
       }
     },
   });
@@ -78,9 +78,9 @@ export function registerClusterMetrics(registry: Registry, sources: ClusterMetri
     collect() {
       this.reset();
       for (const { record } of executors.list()) {
-        const u = ledger.usage(record.executorId);
-        this.set({ executor: record.executorId, state: 'free' }, u.freeMemory * MB);
-        this.set({ executor: record.executorId, state: 'used' }, u.usedMemory * MB);
+        const c = ledger.capacity(record.executorId);
+        this.set({ executor: record.executorId, state: 'free' }, c.freeMemory * MB);
+        this.set({ executor: record.executorId, state: 'used' }, (c.totalMemory - c.freeMemory) * MB);
       }
     },
   });

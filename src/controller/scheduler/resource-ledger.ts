@@ -28,6 +28,8 @@ export class ResourceLedger {
   private readonly books = new Map<string, Map<string, NodeBook>>();
   /** allocation owner (instanceId) → executor + allocation, so release needs only the id. */
   private readonly owners = new Map<string, { executorId: string; allocation: Allocation }>();
+  /** executorId → the owners holding resources on it (details and re-registration without a scan of every owner). */
+  private readonly ownersOn = new Map<string, Set<string>>();
   private freed = 0;
 
   /**
@@ -49,7 +51,7 @@ export class ResourceLedger {
     }
     this.books.set(executorId, nodes);
     this.freed++;
-    for (const [, owned] of this.owners) if (owned.executorId === executorId) this.apply(executorId, owned.allocation);
+    for (const ownerId of this.ownersOn.get(executorId) ?? []) this.apply(executorId, this.owners.get(ownerId)!.allocation);
   }
 
   hasExecutor(executorId: string): boolean {
@@ -106,6 +108,9 @@ export class ResourceLedger {
   claim(ownerId: string, executorId: string, allocation: Allocation): void {
     if (this.owners.has(ownerId)) this.release(ownerId);
     this.owners.set(ownerId, { executorId, allocation });
+    let on = this.ownersOn.get(executorId);
+    if (!on) this.ownersOn.set(executorId, (on = new Set()));
+    on.add(ownerId);
     this.apply(executorId, allocation);
   }
 
@@ -113,6 +118,9 @@ export class ResourceLedger {
     const owned = this.owners.get(ownerId);
     if (!owned) return;
     this.owners.delete(ownerId);
+    const on = this.ownersOn.get(owned.executorId);
+    on?.delete(ownerId);
+    if (on?.size === 0) this.ownersOn.delete(owned.executorId);
     this.freed++;
     const book = this.books.get(owned.executorId)?.get(owned.allocation.numaNode);
     if (!book) return;
@@ -148,8 +156,8 @@ export class ResourceLedger {
   /** Who holds which core of an executor (executor details), by NUMA node then core id. */
   holders(executorId: string): { numaNode: string; core: number; ownerId: string }[] {
     const result: { numaNode: string; core: number; ownerId: string }[] = [];
-    for (const [ownerId, owned] of this.owners) {
-      if (owned.executorId !== executorId) continue;
+    for (const ownerId of this.ownersOn.get(executorId) ?? []) {
+      const owned = this.owners.get(ownerId)!;
       for (const core of owned.allocation.cores) result.push({ numaNode: owned.allocation.numaNode, core, ownerId });
     }
     return result.sort((a, b) => a.numaNode.localeCompare(b.numaNode, undefined, { numeric: true }) || a.core - b.core);
