@@ -88,7 +88,9 @@ export interface BenchController {
   /** Resident memory of the controller process (MB), from /proc. */
   rssMb(): number;
   /** The controller's own heap figures (MB) from its /metrics. */
-  heapMb(): Promise<{ used: number; total: number }>;
+  heapMb(): Promise<{ used: number; total: number; external: number }>;
+  /** Where the resident memory is (processMemoryMaps). */
+  memoryMaps(): { brk: number; anon: number; file: number };
   /** CPU time (ms) the controller process has used so far. */
   cpuMs(): number;
   /** Stops the process (SIGTERM) and starts it again on the same store (with `overrides` to its config); resolves with the ms until it answered. */
@@ -106,6 +108,26 @@ export { processCpuMs };
 export function processRssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
   return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+}
+
+/**
+ * Where a process's resident memory is, from /proc/PID/smaps (MB): `brk` is glibc's main malloc
+ * arena (`[heap]`), `anon` every other anonymous mapping (V8's heap pages, other malloc arenas,
+ * large mallocs, thread stacks), `file` mapped files (the node binary, libraries).
+ */
+export function processMemoryMaps(pid: number): { brk: number; anon: number; file: number } {
+  const totals = { brk: 0, anon: 0, file: 0 };
+  let kind: keyof typeof totals = 'anon';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const name = mapping[1];
+      kind = name === '[heap]' ? 'brk' : name === '' || name.startsWith('[') ? 'anon' : 'file';
+    } else if (line.startsWith('Rss:')) {
+      totals[kind] += Number(line.split(/\s+/)[1]) / 1024;
+    }
+  }
+  return totals;
 }
 
 /** Starts `corral controller` in a child process; `nodeOptions` are passed to its Node (e.g. a CPU profile). */
@@ -169,11 +191,12 @@ export async function startBenchController(options: { postgres?: boolean; config
       return Number(rows[0].size);
     },
     rssMb: () => processRssMb(child.pid!),
+    memoryMaps: () => processMemoryMaps(child.pid!),
     async heapMb() {
       const response = await fetch(`${url}/metrics`, { headers: { authorization: AUTH } });
       const text = await response.text();
       const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
-      return { used: value('corral_nodejs_heap_size_used_bytes'), total: value('corral_nodejs_heap_size_total_bytes') };
+      return { used: value('corral_nodejs_heap_size_used_bytes'), total: value('corral_nodejs_heap_size_total_bytes'), external: value('corral_nodejs_external_memory_bytes') };
     },
     cpuMs: () => processCpuMs(child.pid!),
     async restart(overrides?: Partial<ControllerConfig>) {

@@ -44,6 +44,11 @@ const appSpec = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (n: number) => `${n.toFixed(0)} MB`;
 
+/** Resident memory by kind: V8's heap inside the anonymous mappings, the rest of them malloc's and stacks. */
+function whereResident(maps: { brk: number; anon: number; file: number }, heap: { total: number; external: number }): string {
+  return `resident: malloc main arena ${mb(maps.brk)}, anonymous ${mb(maps.anon)} (V8 heap ${mb(heap.total)}, so ~${mb(Math.max(0, maps.anon - heap.total))} other arenas, large mallocs and stacks), files ${mb(maps.file)}; external (buffers) ${mb(heap.external)}`;
+}
+
 const PER_APP = 2_000;
 const APP_IDS = Array.from({ length: Math.ceil(INSTANCES / PER_APP) }, (_, i) => `mem${i}-1`);
 
@@ -118,6 +123,7 @@ async function main(): Promise<void> {
     await sleep(5_000);
     const heldRss = controller.rssMb();
     const heldHeap = await controller.heapMb();
+    const heldMaps = controller.memoryMaps();
     const storeAfter = await controller.storeBytes();
     const reloadMs = await controller.restart();
     let reloadedMs = reloadMs;
@@ -132,6 +138,7 @@ async function main(): Promise<void> {
     await sleep(5_000);
     const reloadedRss = controller.rssMb();
     const reloadedHeap = await controller.heapMb();
+    const reloadedMaps = controller.memoryMaps();
 
     latencies.sort((a, b) => a - b);
     console.log('');
@@ -139,7 +146,9 @@ async function main(): Promise<void> {
     console.log(`controller RSS: idle ${mb(idleRss)}, with ${INSTANCES} instances ${mb(withInstancesRss)}`);
     targets.check(`RSS holding ${TASKS} tasks + ${INSTANCES} instances`, mb(heldRss), heldRss <= 256, '≤ 256 MB');
     console.log(`  heap used ${mb(heldHeap.used)} of ${mb(heldHeap.total)}`);
+    console.log(`  ${whereResident(heldMaps, heldHeap)}`);
     targets.check('RSS after a restart that reloads them', mb(reloadedRss), reloadedRss <= 256, '≤ 256 MB');
+    console.log(`  ${whereResident(reloadedMaps, reloadedHeap)}`);
     console.log(`  heap used ${mb(reloadedHeap.used)} of ${mb(reloadedHeap.total)}; answering after ${reloadMs.toFixed(0)} ms, every instance HEALTHY again after ${reloadedMs.toFixed(0)} ms`);
     const perTask = (storeAfter - storeBefore) / TASKS;
     console.log(`store grew ${mb((storeAfter - storeBefore) / 1024 / 1024)} for ${TASKS} tasks: ${perTask.toFixed(0)} bytes per task, events included`);

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { ClusterEvent, ClusterStateData, ExecutorRecord } from '../../api/cluster-types.ts';
 import { eventTypeCode, eventTypeOf, packEvent, unpackEvent } from './event-packing.ts';
 import type { EventQuery } from './store.ts';
-import { checkPaging, checkTime, chunks, doc, docs, executorRow, PRUNE_BATCH, pruneInBatches } from './store-rows.ts';
+import { checkPaging, checkTime, chunks, doc, docs, executorRow, pruneInBatches } from './store-rows.ts';
 import type { StoreDatabase } from './store-tables.ts';
 import { atomically } from './write-fence.ts';
 
@@ -114,8 +114,8 @@ export async function countEventsByType(db: Db, query: Omit<EventQuery, 'limit'>
 
 export async function pruneEvents(db: Db, before: number): Promise<number> {
   const cutoff = checkTime('before', before);
-  return pruneInBatches(async () => {
-    const rows = await db.selectFrom('events').select('time').where('time', '<', cutoff).orderBy('time').limit(PRUNE_BATCH).execute();
+  return pruneInBatches(async (limit) => {
+    const rows = await db.selectFrom('events').select('time').where('time', '<', cutoff).orderBy('time').limit(limit).execute();
     return rows.length === 0 ? undefined : Number(rows[rows.length - 1].time);
   }, async (upTo) => {
     const result = await db.deleteFrom('events').where('time', '<', cutoff).where('time', '<=', upTo).executeTakeFirst();

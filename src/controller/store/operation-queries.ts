@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { ACTIVE_OPERATION_STATES, type OperationRecord } from '../../api/operation-types.ts';
 import type { OperationQuery } from './store.ts';
 import { RecordNotFoundError, rejectDuplicates } from './store-errors.ts';
-import { checkPaging, checkTime, chunks, doc, docs, lastPerKey, operationRow, PRUNE_BATCH, pruneInBatches } from './store-rows.ts';
+import { checkPaging, checkTime, chunks, doc, docs, lastPerKey, operationRow, pruneInBatches } from './store-rows.ts';
 import type { StoreDatabase } from './store-tables.ts';
 import { atomically } from './write-fence.ts';
 
@@ -75,8 +75,8 @@ export async function pruneOperations(db: Db, before: number): Promise<number> {
   const cutoff = checkTime('before', before);
   const expired = () => db.selectFrom('operations').where('finished', 'is not', null).where('finished', '<', cutoff)
     .where('state', 'not in', [...ACTIVE_OPERATION_STATES]);
-  return pruneInBatches(async () => {
-    const rows = await expired().select('finished').orderBy('finished').limit(PRUNE_BATCH).execute();
+  return pruneInBatches(async (limit) => {
+    const rows = await expired().select('finished').orderBy('finished').limit(limit).execute();
     return rows.length === 0 ? undefined : Number(rows[rows.length - 1].finished);
   }, async (upTo) => {
     const result = await db.deleteFrom('operations')

@@ -6,7 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { TERMINAL_TASK_STATES, type TaskRecord } from '../../api/task-types.ts';
 import type { TaskQuery } from './store.ts';
 import { RecordNotFoundError, rejectDuplicates } from './store-errors.ts';
-import { checkTime, chunks, doc, docs, lastPerKey, PRUNE_BATCH, pruneInBatches, taskKey, taskRow } from './store-rows.ts';
+import { checkTime, chunks, doc, docs, lastPerKey, pruneInBatches, taskKey, taskRow } from './store-rows.ts';
 import type { StoreDatabase } from './store-tables.ts';
 import { atomically } from './write-fence.ts';
 
@@ -114,9 +114,9 @@ export async function deleteTask(db: Db, sourceAppName: string, taskId: string):
 export async function pruneTasks(db: Db, before: number): Promise<number> {
   const cutoff = checkTime('before', before);
   const expired = () => db.selectFrom('tasks').where('state', 'in', TERMINAL_STATES).where('updated', '<', cutoff);
-  return pruneInBatches(async () => {
-    // The PRUNE_BATCH-th oldest expired `updated` (or the newest, when fewer are left): index-only on (state, updated).
-    const rows = await expired().select('updated').orderBy('updated').limit(PRUNE_BATCH).execute();
+  return pruneInBatches(async (limit) => {
+    // The `limit`-th oldest expired `updated` (or the newest, when fewer are left): index-only on (state, updated).
+    const rows = await expired().select('updated').orderBy('updated').limit(limit).execute();
     return rows.length === 0 ? undefined : Number(rows[rows.length - 1].updated);
   }, async (upTo) => {
     const result = await db.deleteFrom('tasks').where('state', 'in', TERMINAL_STATES).where('updated', '<', cutoff).where('updated', '<=', upTo).executeTakeFirst();
