@@ -39,16 +39,15 @@ describe('doc packing', () => {
     expect(() => unpackDoc('~9abc')).toThrow('packed in an unknown format (~9)');
   });
 
-  it('stores a task and its operation packed once they are finished, as JSON while they live', () => {
+  it('stores task and task-operation rows packed from their first write, app operations as JSON', () => {
     const running = { ...finishedTask, state: 'RUNNING', taskResult: undefined } as unknown as TaskRecord;
-    expect(taskRow(running).doc).toBe(JSON.stringify(running));
-    expect(taskRow(finishedTask as unknown as TaskRecord).doc.startsWith('~1')).toBe(true);
+    expect(taskRow(running).doc.startsWith('~1')).toBe(true);
+    expect(unpackDoc(taskRow(running).doc)).toEqual(JSON.parse(JSON.stringify(running)));
     const operation = {
       operationId: 'OP-1', type: 'CREATE', target: { kind: 'task', sourceAppName: 'bench', taskId: 't-5' }, state: 'RUNNING',
       created: 1, updated: 1, messages: [],
     } as unknown as OperationRecord;
-    expect(operationRow(operation).doc).toBe(JSON.stringify(operation));
-    expect(operationRow({ ...operation, state: 'COMPLETED', finished: 2 }).doc.startsWith('~1')).toBe(true);
+    expect(operationRow(operation).doc.startsWith('~1')).toBe(true);
     expect(operationRow({ ...operation, target: { kind: 'app', appId: 'a-1' }, state: 'COMPLETED', finished: 2 } as unknown as OperationRecord).doc.startsWith('{')).toBe(true);
   });
 });
