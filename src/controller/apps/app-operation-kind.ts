@@ -15,7 +15,8 @@ import { durationMillis } from '../../common/durations.ts';
 import type { AppRecord } from '../../api/app-types.ts';
 import type { OperationKind, OperationOutcome } from '../operations/operation-kind.ts';
 import type { RunningOperation } from '../operations/running-operation.ts';
-import { runStepWindow, type StepOutcome } from '../operations/step-window.ts';
+import type { StepWindowSummary } from '../operations/step-window.ts';
+import { runInstanceSteps } from '../instances/instance-steps.ts';
 import type { AppModel } from './app-model.ts';
 import {
   planReplacements, planScale, planStops, reattachOrphans, readCheckpoint, SCALE_FAMILY,
@@ -58,7 +59,7 @@ export class AppOperationKind implements OperationKind {
     const checkpoint = readCheckpoint(op.record.checkpoint);
     op.record.checkpoint = checkpoint as unknown as Record<string, unknown>;
     let phase = checkpoint.phase;
-    let summary: Awaited<ReturnType<typeof runStepWindow>> | undefined;
+    let summary: StepWindowSummary | undefined;
     while (true) {
       op.throwIfHalted();
       const app = this.deps.model.app(appId);
@@ -117,42 +118,11 @@ export class AppOperationKind implements OperationKind {
 
   private async runSteps(op: RunningOperation, app: AppRecord, checkpoint: AppCheckpoint) {
     reattachOrphans(checkpoint, this.deps.model.instances(app.appId).filter((i) => i.operationId === op.operationId));
-    // Steps that were in flight when the controller stopped are re-attached first: they hold instances.
-    const resumed = checkpoint.steps.filter((s) => s.status === 'running');
-    const pending = checkpoint.steps.filter((s) => s.status === 'pending');
     const timeouts = this.timeouts(op, app);
-    const progress = op.record.progress;
-    progress.total = checkpoint.steps.length;
-    const count = (status: StepRecord['status']): number => checkpoint.steps.filter((s) => s.status === status).length;
-    progress.done = count('done');
-    progress.failed = count('failed');
-    progress.inFlight = 0;
-    return runStepWindow<StepRecord>({
-      resumed,
-      steps: pending,
-      parallelism: op.record.opSpec.parallelism,
+    return runInstanceSteps(op, checkpoint.steps, {
       stopOnFailure: true,
-      control: op.control,
       execute: (step) => this.deps.steps.run(op, app, step, timeouts),
-      onStarted: (step) => {
-        if (step.status === 'pending') {
-          step.status = 'running';
-          step.startedAt = this.deps.now();
-        }
-        progress.inFlight++;
-        op.persistSoon();
-      },
-      onSettled: (step, outcome: StepOutcome) => {
-        progress.inFlight--;
-        step.status = outcome.status;
-        if (outcome.status === 'done') progress.done++;
-        else if (outcome.status === 'failed') {
-          progress.failed++;
-          step.message = outcome.message;
-          op.note(outcome.message, true);
-        } else step.message = outcome.message;
-        op.persistSoon();
-      },
+      now: () => this.deps.now(),
     });
   }
 

@@ -16,7 +16,7 @@ import type { Clock } from '../../common/clock.ts';
 import { longTimeoutSignal } from '../../common/long-timer.ts';
 import { ForceAbortError, OperationHaltedError, StepTimeoutError } from '../operations/cancel-reason.ts';
 import type { RunningOperation } from '../operations/running-operation.ts';
-import type { StepOutcome } from '../operations/step-window.ts';
+import { runStepWindow, type StepOutcome, type StepWindowSummary } from '../operations/step-window.ts';
 import { TERMINAL_INSTANCE_STATES, type InstanceBook } from './instance-book.ts';
 import type { StepRecord } from './instance-step-plan.ts';
 
@@ -161,4 +161,47 @@ function stepTimer(ms: number): { signal: AbortSignal; dispose(): void } {
 
 function hostOf(record: InstanceRecord): string {
   return record.localInfo?.hostname || record.executorId || 'unknown executor';
+}
+
+/**
+ * Runs an instance operation's checkpointed steps through the step window (apps and local
+ * services alike): steps in flight when the controller stopped are re-attached first (they hold
+ * instances), the operation's progress is recounted from the checkpoint, and every start and
+ * settle is noted on the step and persisted soon.
+ */
+export function runInstanceSteps(op: RunningOperation, steps: StepRecord[], options: {
+  stopOnFailure: boolean;
+  execute: (step: StepRecord) => Promise<StepOutcome>;
+  now: () => number;
+}): Promise<StepWindowSummary> {
+  const progress = op.record.progress;
+  const count = (status: StepRecord['status']): number => steps.filter((s) => s.status === status).length;
+  Object.assign(progress, { total: steps.length, done: count('done'), failed: count('failed'), inFlight: 0 });
+  return runStepWindow<StepRecord>({
+    resumed: steps.filter((s) => s.status === 'running'),
+    steps: steps.filter((s) => s.status === 'pending'),
+    parallelism: op.record.opSpec.parallelism,
+    stopOnFailure: options.stopOnFailure,
+    control: op.control,
+    execute: options.execute,
+    onStarted: (step) => {
+      if (step.status === 'pending') {
+        step.status = 'running';
+        step.startedAt = options.now();
+      }
+      progress.inFlight++;
+      op.persistSoon();
+    },
+    onSettled: (step, outcome: StepOutcome) => {
+      progress.inFlight--;
+      step.status = outcome.status;
+      if (outcome.status === 'done') progress.done++;
+      else if (outcome.status === 'failed') {
+        progress.failed++;
+        step.message = outcome.message;
+        op.note(outcome.message, true);
+      } else step.message = outcome.message;
+      op.persistSoon();
+    },
+  });
 }

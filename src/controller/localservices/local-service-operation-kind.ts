@@ -17,11 +17,11 @@ import { durationMillis } from '../../common/durations.ts';
 import type { LocalServiceRecord } from '../../api/localservice-types.ts';
 import type { ExecutorRegistry } from '../executors/live-executor.ts';
 import { planStops, reattachOrphans, summarizeSteps, type StepRecord } from '../instances/instance-step-plan.ts';
-import type { StepTimeouts } from '../instances/instance-steps.ts';
+import { runInstanceSteps, type StepTimeouts } from '../instances/instance-steps.ts';
 import { minimumStartTimeoutMs } from '../instances/instance-timeouts.ts';
 import type { OperationKind, OperationOutcome } from '../operations/operation-kind.ts';
 import type { RunningOperation } from '../operations/running-operation.ts';
-import { runStepWindow, type StepOutcome, type StepWindowSummary } from '../operations/step-window.ts';
+import type { StepWindowSummary } from '../operations/step-window.ts';
 import type { LocalServiceModel } from './local-service-model.ts';
 import { planAdjust, planReplacements } from './local-service-plan.ts';
 import { ACTIVATION_OF, ADJUSTING_TYPES } from './local-service-rules.ts';
@@ -147,39 +147,12 @@ export class LocalServiceOperationKind implements OperationKind {
 
   private runSteps(op: RunningOperation, service: LocalServiceRecord, checkpoint: Checkpoint): Promise<StepWindowSummary> {
     reattachOrphans(checkpoint, this.deps.model.instances(service.serviceId).filter((i) => i.operationId === op.operationId));
-    const resumed = checkpoint.steps.filter((s) => s.status === 'running');
-    const pending = checkpoint.steps.filter((s) => s.status === 'pending');
     const given = durationMillis(op.record.opSpec.timeout);
     const timeouts: StepTimeouts = { startMs: Math.max(given, minimumStartTimeoutMs(service.spec)), stopMs: given };
-    const progress = op.record.progress;
-    const count = (status: StepRecord['status']): number => checkpoint.steps.filter((s) => s.status === status).length;
-    Object.assign(progress, { total: checkpoint.steps.length, done: count('done'), failed: count('failed'), inFlight: 0 });
-    return runStepWindow<StepRecord>({
-      resumed,
-      steps: pending,
-      parallelism: op.record.opSpec.parallelism,
+    return runInstanceSteps(op, checkpoint.steps, {
       stopOnFailure: op.record.opSpec.failureStrategy === 'STOP' || op.record.opSpec.failureStrategy === 'ROLLBACK',
-      control: op.control,
       execute: (step) => this.deps.steps.run(op, service, step, timeouts),
-      onStarted: (step) => {
-        if (step.status === 'pending') {
-          step.status = 'running';
-          step.startedAt = this.deps.now();
-        }
-        progress.inFlight++;
-        op.persistSoon();
-      },
-      onSettled: (step, outcome: StepOutcome) => {
-        progress.inFlight--;
-        step.status = outcome.status;
-        if (outcome.status === 'done') progress.done++;
-        else if (outcome.status === 'failed') {
-          progress.failed++;
-          step.message = outcome.message;
-          op.note(outcome.message, true);
-        } else step.message = outcome.message;
-        op.persistSoon();
-      },
+      now: () => this.deps.now(),
     });
   }
 
