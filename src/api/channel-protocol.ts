@@ -44,6 +44,12 @@ export const CHANNEL_PATH = '/apis/v1/internal/executors/channel';
 export const CLUSTER_AUTH_HEADER = 'cluster-authorization';
 export const CLOSE_WRONG_SECRET = 4001;
 export const CLOSE_REFUSED = 4003;
+/**
+ * The controller could not register the executor for a reason of its own (its store failing
+ * mid-hello): not a refusal of the executor, which reconnects on its usual backoff rather than
+ * the slow retry a refusal earns. The standard WebSocket "Try Again Later".
+ */
+export const CLOSE_TRY_AGAIN = 1013;
 export const CLOSE_REPLACED = 4009;
 /** Largest frame a connection may send before its `hello` was accepted. */
 export const CHANNEL_HELLO_MAX_BYTES = 256 * 1024;

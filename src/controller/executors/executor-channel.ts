@@ -23,7 +23,7 @@ import { failure } from '../../common/envelope.ts';
 import { turnCork, type Corkable } from '../../common/turn-cork.ts';
 import type { WebSocket, RawData } from 'ws';
 import {
-  CHANNEL_HELLO_MAX_BYTES, CHANNEL_MAX_BYTES, CHANNEL_PATH, CLOSE_REFUSED, CLUSTER_AUTH_HEADER,
+  CHANNEL_HELLO_MAX_BYTES, CHANNEL_MAX_BYTES, CHANNEL_PATH, CLOSE_REFUSED, CLOSE_TRY_AGAIN, CLUSTER_AUTH_HEADER,
 } from '../../api/channel-protocol.ts';
 import { NotLeaderError, UnauthorizedError } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
@@ -191,7 +191,11 @@ export function registerExecutorChannel(app: FastifyInstance, options: ExecutorC
       if (executorId !== undefined) registry.touch(executorId, conn);
       queue = queue.then(() => handle(data, isBinary)).catch((error: unknown) => {
         log.error({ err: error, remoteAddress, executorId }, 'executor frame could not be handled');
-        if (executorId === undefined) refuse('the controller could not register this executor');
+        // Our fault (the store failing mid-hello), not the executor's: it may come straight back.
+        if (executorId === undefined && !refused) {
+          refused = true;
+          conn.close(CLOSE_TRY_AGAIN, 'the controller could not register this executor just now; try again');
+        }
       });
     });
     // An executor's own ping is a sign of life as good as a frame.

@@ -22,7 +22,7 @@
  */
 import WebSocket from 'ws';
 import { MAX_CHANNEL_FRAME_BYTES, type ControllerFrame, type ControllerMessage, type ExecutorMessage, type HelloMessage, type WelcomeMessage } from '../../api/channel-protocol.ts';
-import { CLOSE_REFUSED, CLOSE_REPLACED, CLOSE_WRONG_SECRET } from '../../api/channel-protocol.ts';
+import { CLOSE_REFUSED, CLOSE_REPLACED, CLOSE_TRY_AGAIN, CLOSE_WRONG_SECRET } from '../../api/channel-protocol.ts';
 import type { Logger } from '../../common/logger.ts';
 
 /** While followers answer and the leader they name cannot be reached: the longest wait between tries. */
@@ -292,6 +292,8 @@ export class ControllerChannel {
     } else {
       // With several controllers a refusal (e.g. from a follower) just moves on to the next URL.
       if (code === CLOSE_REFUSED) logger.info({ url: this.currentUrl, reason }, 'controller refused the connection; trying the next one');
+      // The controller's own trouble (its store failing mid-hello): the usual backoff, not the slow retry of a refusal.
+      else if (code === CLOSE_TRY_AGAIN) logger.warn({ url: this.currentUrl, reason }, 'the controller could not register this executor just now; retrying');
       if (code === CLOSE_REPLACED) logger.warn({ reason }, 'another connection with this executor id replaced this one');
       // 1001 (going away) is a controller shutting down on purpose (a restart, Ctrl-C on corral dev): no surprise.
       else if (wasWelcomed && code === CLOSE_GOING_AWAY) logger.info({ url: this.currentUrl, reason }, 'the controller is shutting down; reconnecting until one answers');
