@@ -146,5 +146,20 @@ export function tasksConformance(current: () => Store): void {
       expect(await store.pruneTasks(T0)).toBe(count);
       expect(keys(await store.listTasks({}))).toEqual(['batch/kept']);
     });
+
+    it('prunes over several batches when STOPPED and LOST tasks interleave in time, and nothing else', async () => {
+      const store = current();
+      // Each terminal state is read from the index on its own; the batch boundary must still
+      // be the oldest across both, so neither state's old rows are left behind or overtaken.
+      const count = PRUNE_BATCH * 3 + 11;
+      const states = ['STOPPED', 'LOST', 'LOST', 'RUNNING', 'STOPPED'] as const;
+      const records = Array.from({ length: count }, (_, i) => taskRecord({ taskId: `t-${i}`, state: states[i % states.length], updated: T0 - count + i }));
+      await store.insertTasks(records);
+      const terminal = records.filter((r) => r.state !== 'RUNNING').length;
+      expect(await store.pruneTasks(T0)).toBe(terminal);
+      const left = await store.listTasks({});
+      expect(left).toHaveLength(count - terminal);
+      expect(left.every((t) => t.state === 'RUNNING')).toBe(true);
+    });
   });
 }
