@@ -118,7 +118,8 @@ export async function pruneEvents(db: Db, before: number): Promise<number> {
     const rows = await db.selectFrom('events').select('time').where('time', '<', cutoff).orderBy('time').limit(limit).execute();
     return rows.length === 0 ? undefined : Number(rows[rows.length - 1].time);
   }, async (upTo) => {
-    const result = await db.deleteFrom('events').where('time', '<', cutoff).where('time', '<=', upTo).executeTakeFirst();
+    // Only the batch's bound (an expired event's own time), so the index is ranged by it (task-queries.ts).
+    const result = await db.deleteFrom('events').where('time', '<=', upTo).executeTakeFirst();
     return Number(result.numDeletedRows);
   });
 }

@@ -81,7 +81,8 @@ export async function pruneOperations(db: Db, before: number): Promise<number> {
   }, async (upTo) => {
     const result = await db.deleteFrom('operations')
       .where('finished', 'is not', null)
-      .where('finished', '<', cutoff)
+      // Only the batch's bound (an expired row's own time): a second bound on the column made
+      // SQLite range the index by the cut-off and read every expired row per batch (task-queries.ts).
       .where('finished', '<=', upTo)
       .where('state', 'not in', [...ACTIVE_OPERATION_STATES])
       .executeTakeFirst();

@@ -129,7 +129,10 @@ export async function pruneTasks(db: Db, before: number): Promise<number> {
     oldest.sort((a, b) => a - b);
     return oldest[Math.min(limit, oldest.length) - 1];
   }, async (upTo) => {
-    const result = await db.deleteFrom('tasks').where('state', 'in', TERMINAL_STATES).where('updated', '<', cutoff).where('updated', '<=', upTo).executeTakeFirst();
+    // `upTo` is an expired row's own time, so `<= upTo` alone keeps the cut-off. Both bounds on
+    // the one column made SQLite range the index by the cut-off only and filter the rest: every
+    // batch read every expired row (22 ms for a hundred rows out of 300,000).
+    const result = await db.deleteFrom('tasks').where('state', 'in', TERMINAL_STATES).where('updated', '<=', upTo).executeTakeFirst();
     return Number(result.numDeletedRows);
   });
 }
