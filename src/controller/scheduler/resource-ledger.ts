@@ -173,7 +173,8 @@ export class ResourceLedger {
       const owned = this.owners.get(ownerId)!;
       for (const core of owned.allocation.cores) result.push({ numaNode: owned.allocation.numaNode, core, ownerId });
     }
-    return result.sort((a, b) => a.numaNode.localeCompare(b.numaNode, undefined, { numeric: true }) || a.core - b.core);
+    // Most holders share a node: equal names skip localeCompare, which was most of an executor's details.
+    return result.sort((a, b) => (a.numaNode === b.numaNode ? 0 : a.numaNode.localeCompare(b.numaNode, undefined, { numeric: true })) || a.core - b.core);
   }
 
   /** Largest single-NUMA-node physical core count on this executor (capacity check, §2.3.9). */
