@@ -17,6 +17,7 @@ import type { ExecutorRegistry } from './executors/live-executor.ts';
 import type { InstanceTokenIssuer } from './http/instance-tokens.ts';
 import type { WorkloadUsageBook } from './executors/workload-usage.ts';
 import type { Operations } from './operations/operations-port.ts';
+import type { CapacityIndex } from './scheduler/capacity-index.ts';
 import type { ResourceLedger } from './scheduler/resource-ledger.ts';
 import type { Store } from './store/store.ts';
 
@@ -27,6 +28,8 @@ export interface ControllerContext {
   events: EventBus;
   cluster: ClusterGates;
   ledger: ResourceLedger;
+  /** The capacity check's totals per placement policy, kept as the ledger and the fleet change. */
+  capacity?: CapacityIndex;
   /** Where every kind of operation is registered, submitted, read and cancelled. */
   operations: Operations;
   clock: Clock;

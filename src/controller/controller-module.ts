@@ -13,6 +13,7 @@
  * throw a CorralError (src/common/errors.ts); the server renders both in the Drove envelope.
  */
 import type { FastifyInstance } from 'fastify';
+import type { WorkloadCounts } from './cluster/workload-counts.ts';
 import type { ControllerContext } from './context.ts';
 import './http/route-config.ts';
 
@@ -29,6 +30,11 @@ export interface ControllerModule {
    * `{ appStats: {…} }`; merged over the empty shapes of cluster/cluster-dashboard.ts.
    */
   dashboard?(): Promise<Record<string, unknown>>;
+  /**
+   * The module's counts in the cluster summary, e.g. `{ numActiveTasks }`, kept in memory as its
+   * records change (cluster/workload-counts.ts). Asked only after `load()`.
+   */
+  summaryCounts?(): Partial<WorkloadCounts>;
 }
 
 /** Builds one domain module from the context. */

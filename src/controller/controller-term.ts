@@ -31,6 +31,7 @@ import { registerClusterRoutes } from './cluster/cluster-routes.ts';
 import type { CoreServices } from './cluster/core-services.ts';
 import { ExecutorBlacklisting } from './cluster/executor-blacklisting.ts';
 import { registerExecutorRoutes } from './cluster/executor-routes.ts';
+import { liveWorkloadCounts, storedWorkloadCounts } from './cluster/workload-counts.ts';
 import type { ControllerConfig } from './config.ts';
 import type { ControllerContext } from './context.ts';
 import type { ModuleFactory } from './controller-module.ts';
@@ -50,6 +51,7 @@ import { InstanceTokens } from './http/instance-tokens.ts';
 import { registerClusterMetrics } from './http/cluster-metrics.ts';
 import { WorkloadUsageBook } from './executors/workload-usage.ts';
 import { addressOf, type Leadership } from './http/leadership.ts';
+import { CapacityIndex } from './scheduler/capacity-index.ts';
 import { ResourceLedger } from './scheduler/resource-ledger.ts';
 import { guardStore, StoreHealth } from './store/store-health.ts';
 import type { Store } from './store/store.ts';
@@ -146,10 +148,11 @@ export async function startTerm(options: TermOptions): Promise<Term> {
     const hostname = options.address.replace(/:\d+$/, '');
     const operations = createOperationsModule({ store, events: eventBus, clock, logger, retentionMs: config.operationRetentionMs, health: storeHealth });
     const usage = new WorkloadUsageBook(registry, clock);
+    const capacity = new CapacityIndex(registry, ledger);
     const clusterMetrics = registerClusterMetrics(metrics.registry, { executors: registry, ledger, usage, operations: operations.engine, events: eventBus });
     undoServing.push(async () => clusterMetrics.close());
     const ctx: ControllerContext = {
-      config, store, executors: registry, events: eventBus, cluster, ledger, operations: operations.engine, clock, logger,
+      config, store, executors: registry, events: eventBus, cluster, ledger, capacity, operations: operations.engine, clock, logger,
       defaultOpSpec: config.defaultOpSpec,
       leaderAddress: options.address,
       instanceTokens,
@@ -165,8 +168,11 @@ export async function startTerm(options: TermOptions): Promise<Term> {
         return !record || (ctx.executorReady?.(record) ?? true);
       },
     });
+    // The modules count their records once they hold them; until then (a follower, always) the store answers.
+    let modulesLoaded = false;
     const services: CoreServices = {
-      ctx, registry, cluster, eventBus, blacklisting,
+      ctx, registry, capacity, cluster, eventBus, blacklisting,
+      workloadCounts: () => modulesLoaded ? liveWorkloadCounts(modules) : storedWorkloadCounts(store),
       leaderAddress: () => {
         if (leadership.isLeader()) return options.address;
         const url = leadership.leaderUrl();
@@ -222,6 +228,7 @@ export async function startTerm(options: TermOptions): Promise<Term> {
       registry.start();
       eventBus.start(config.eventRetentionMs);
       for (const module of modules) await module.load?.();
+      modulesLoaded = true;
       await operations.resume();
       // Runs are halted before any module stops, so no run outlives the model it works on.
       const halt = async () => {

@@ -4,7 +4,7 @@
  * write succeeded; reads are served from here. The instance half is the shared instance book
  * (instances/instance-book.ts): batched writes, waits, stop requests, per-executor counts.
  */
-import type { AppRecord, InstanceRecord } from '../../api/app-types.ts';
+import { ACTIVE_APP_STATES, type AppRecord, type InstanceRecord } from '../../api/app-types.ts';
 import type { DroveEventType } from '../../api/cluster-types.ts';
 import type { Store } from '../store/store.ts';
 import { InstanceBook, LIVE_INSTANCE_STATES, type InstanceBookDeps } from '../instances/instance-book.ts';
@@ -19,6 +19,8 @@ export interface AppModelDeps extends InstanceBookDeps {
 
 export class AppModel extends InstanceBook {
   private readonly apps = new Map<string, AppRecord>();
+  /** Apps in an active state, kept with every app write (the cluster summary's count). */
+  private readonly activeApps = new Set<string>();
   private readonly store: Store;
 
   constructor(deps: AppModelDeps) {
@@ -29,7 +31,8 @@ export class AppModel extends InstanceBook {
   /** Loads apps and live instances from the store and re-claims their resources. */
   async load(): Promise<void> {
     this.apps.clear();
-    for (const app of await this.store.listApps()) this.apps.set(app.appId, app);
+    this.activeApps.clear();
+    for (const app of await this.store.listApps()) this.setApp(app);
     this.loadInstances(await this.store.listInstances({ states: LIVE_INSTANCE_STATES }));
   }
 
@@ -42,9 +45,14 @@ export class AppModel extends InstanceBook {
     return [...this.apps.values()].sort((a, b) => (a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : 0));
   }
 
+  /** How many apps there are, and how many of them are in an active state. */
+  appCounts(): { total: number; active: number } {
+    return { total: this.apps.size, active: this.activeApps.size };
+  }
+
   async createApp(record: AppRecord): Promise<void> {
     await this.store.insertApp(structuredClone(record));
-    this.apps.set(record.appId, record);
+    this.setApp(record);
     this.emitEvent('APP_STATE_CHANGE', appEventMetadata(record));
   }
 
@@ -53,7 +61,7 @@ export class AppModel extends InstanceBook {
     const previous = this.apps.get(record.appId);
     record.updated = this.deps.clock.now();
     await this.store.updateApp(structuredClone(record));
-    this.apps.set(record.appId, record);
+    this.setApp(record);
     if (!previous || previous.state !== record.state) this.emitEvent('APP_STATE_CHANGE', appEventMetadata(record));
   }
 
@@ -62,7 +70,14 @@ export class AppModel extends InstanceBook {
     await this.idle();
     await this.store.deleteApp(appId);
     this.apps.delete(appId);
+    this.activeApps.delete(appId);
     this.dropOwner(appId);
+  }
+
+  private setApp(record: AppRecord): void {
+    this.apps.set(record.appId, record);
+    if (ACTIVE_APP_STATES.has(record.state)) this.activeApps.add(record.appId);
+    else this.activeApps.delete(record.appId);
   }
 
   protected persistInstances(records: InstanceRecord[]): Promise<void> {

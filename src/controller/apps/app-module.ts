@@ -53,7 +53,7 @@ export function createAppModule(ctx: ControllerContext, options: AppModuleOption
   const steps = new AppSteps({
     model,
     executors: ctx.executors,
-    placement: { executors: ctx.executors, ledger: ctx.ledger, observePlacement: ctx.observePlacement, candidates: new CandidateCache() },
+    placement: { executors: ctx.executors, ledger: ctx.ledger, observePlacement: ctx.observePlacement, candidates: new CandidateCache(), capacity: ctx.capacity },
     place: options.place ?? place,
     clock: ctx.clock,
     killTimeoutMs: ctx.config.killTimeoutMs,
@@ -99,6 +99,10 @@ export function createAppModule(ctx: ControllerContext, options: AppModuleOption
     },
     async dashboard() {
       return { appStats: appDashboardStats(model) };
+    },
+    summaryCounts() {
+      const { total, active } = model.appCounts();
+      return { numApplications: total, numActiveApplications: active };
     },
     async load() {
       await model.load();

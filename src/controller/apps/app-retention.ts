@@ -54,7 +54,7 @@ export class AppRetention {
     if (this.options.staleAppAgeMs > 0 && !this.ctx.cluster.inMaintenance()) {
       for (const app of this.model.listApps()) {
         if (app.state !== 'MONITORING' || now - app.updated < this.options.staleAppAgeMs) continue;
-        if (this.model.instances(app.appId).length > 0 || this.operations.pending({ kind: 'app', appId: app.appId }).length > 0) continue;
+        if (this.model.instanceCount(app.appId) > 0 || this.operations.pending({ kind: 'app', appId: app.appId }).length > 0) continue;
         await this.model.locks.run(app.appId, async () => {
           const current = this.model.app(app.appId);
           if (current?.state !== 'MONITORING') return;

@@ -40,9 +40,9 @@ export async function settleOperation(
     }
 
     if (type === 'DESTROY') {
-      if (op.record.state === 'CANCELLING' || model.instances(app.appId).length > 0) {
+      if (op.record.state === 'CANCELLING' || model.instanceCount(app.appId) > 0) {
         await settled('MONITORING');
-        const left = model.instances(app.appId).length;
+        const left = model.instanceCount(app.appId);
         return op.record.state === 'CANCELLING'
           ? { state: 'CANCELLED', message: `Destroy cancelled; ${left} instance(s) left`, reason: 'cancelled' }
           : { state: failure ?? 'FAILED', message: `Could not stop ${left} instance(s): ${summary.firstFailure ?? 'still running'}`, reason: 'instances still running' };

@@ -1,56 +1,36 @@
 /** Ping, cluster summary and maintenance mode (docs/api.md §4.1, §4.2, §4.7). */
 import type { FastifyInstance } from 'fastify';
-import { ACTIVE_APP_STATES } from '../../api/app-types.ts';
 import type { ClusterSummary } from '../../api/cluster-types.ts';
-import { ACTIVE_TASK_STATES } from '../../api/task-types.ts';
 import { success } from '../../common/envelope.ts';
 import { LookupFailedError } from '../../common/errors.ts';
 import type { CoreServices } from './core-services.ts';
 
 /**
- * App and task counts are read from the store on each call (apps: all records; tasks: the
- * active ones only), so they are exact without the modules having to feed counters.
+ * Workload counts come from the modules' in-memory counts (cluster/workload-counts.ts), executor
+ * figures from the capacity index: on a leader a summary reads nothing from the store and loops
+ * over nothing.
  */
 export async function clusterSummary(services: CoreServices): Promise<ClusterSummary> {
-  const { ctx, registry, cluster } = services;
-  const [apps, activeTasks, localServices, controllers] = await Promise.all([
-    ctx.store.listApps(),
-    ctx.store.listTasks({ states: [...ACTIVE_TASK_STATES] }),
-    ctx.store.listLocalServices(),
+  const { cluster } = services;
+  const [workloads, controllers] = await Promise.all([
+    services.workloadCounts(),
     // The membership list is an addition: a slow or failing read leaves it out, not the summary.
     services.controllers?.().catch(() => undefined),
   ]);
-  let numExecutors = 0;
-  let freeCores = 0;
-  let usedCores = 0;
-  let freeMemory = 0;
-  let usedMemory = 0;
-  for (const live of registry.list()) {
-    if (!live.connected) continue;
-    numExecutors += 1;
-    // Totals only: capacity() builds no per-core lists (this runs for every executor per request).
-    const capacity = ctx.ledger.capacity(live.record.executorId);
-    freeCores += capacity.freeCores;
-    usedCores += capacity.totalCores - capacity.freeCores;
-    freeMemory += capacity.freeMemory;
-    usedMemory += capacity.totalMemory - capacity.freeMemory;
-  }
+  // Sums kept by the capacity index as executors and allocations change, not a loop over the fleet.
+  const fleet = services.capacity.connected();
   return {
     leader: services.leaderAddress(),
     ...(controllers ? { controllers } : {}),
     state: cluster.state(),
-    numExecutors,
-    numApplications: apps.length,
-    numActiveApplications: apps.filter((a) => ACTIVE_APP_STATES.has(a.state)).length,
-    numActiveTasks: activeTasks.length,
-    numLocalServices: localServices.length,
-    numActiveLocalServices: localServices.filter((s) => s.state === 'ACTIVE' || s.state === 'CONFIG_TESTING').length,
-    freeCores,
-    usedCores,
-    totalCores: freeCores + usedCores,
-    freeMemory,
-    usedMemory,
-    totalMemory: freeMemory + usedMemory,
+    numExecutors: fleet.executors,
+    ...workloads,
+    freeCores: fleet.freeCores,
+    usedCores: fleet.totalCores - fleet.freeCores,
+    totalCores: fleet.totalCores,
+    freeMemory: fleet.freeMemory,
+    usedMemory: fleet.totalMemory - fleet.freeMemory,
+    totalMemory: fleet.totalMemory,
   };
 }
 

@@ -52,6 +52,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastSweepAt: number | undefined;
   private schedulableGeneration = 0;
+  private viewChanges = 0;
   /** Silence after which the controller pings (well before `silentAfterMs` drops the connection). */
   private readonly pingAfterMs: number;
 
@@ -67,6 +68,14 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
     return this.schedulableGeneration;
   }
 
+  /**
+   * Bumped the moment anything of an executor's place in the fleet changes: joined, connected,
+   * disconnected, lost, removed, its state or record replaced (scheduler/capacity-index.ts).
+   */
+  viewGeneration(): number {
+    return this.viewChanges;
+  }
+
   /** Loads persisted executors as disconnected; their grace period starts now. */
   async load(): Promise<void> {
     const now = this.opts.clock.now();
@@ -74,6 +83,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       // Removed before the restart: stays dormant in the store (blacklist remembered) until it says hello.
       if (record.lostAt !== undefined && now - record.lastSeen >= this.opts.removedAfterMs) continue;
       this.entries.set(record.executorId, newEntry({ ...record, lastSeen: now }, false));
+      this.viewChanges++;
       this.opts.ledger.setLayout(record.executorId, record.layout);
     }
   }
@@ -121,6 +131,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       const next: ExecutorRecord = { ...entry.live.record, executorState: state };
       await this.opts.store.upsertExecutor(next);
       entry.live.record = next;
+      this.viewChanges++;
       this.send(executorId, { type: 'executorState', executorState: state });
       const type = state === 'BLACKLIST_REQUESTED' ? 'EXECUTOR_BLACKLIST_REQUESTED'
         : state === 'BLACKLISTED' ? 'EXECUTOR_BLACKLISTED'
@@ -149,6 +160,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       const old = entry.conn;
       entry.conn = undefined;
       entry.live.connected = false;
+      this.viewChanges++;
       this.requests.failAll(id, 'was replaced by a new connection');
       old.close(CLOSE_REPLACED, 'replaced by a newer connection of the same executor');
     }
@@ -180,6 +192,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       target.conn = conn;
       target.lastPing = now;
       this.entries.set(id, target);
+      this.viewChanges++;
       this.removed.delete(id);
       this.opts.ledger.setLayout(id, identity.layout);
       this.transmit(conn, {
@@ -263,6 +276,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       if (!conn) continue;
       entry.conn = undefined;
       entry.live.connected = false;
+      this.viewChanges++;
       this.requests.failAll(entry.live.record.executorId, 'controller is shutting down');
       conn.close(1001, 'controller shutting down');
     }
@@ -314,6 +328,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
     const id = entry.live.record.executorId;
     entry.conn = undefined;
     entry.live.connected = false;
+    this.viewChanges++;
     this.requests.failAll(id, why);
     this.log[level]({ executorId: id, why }, 'executor disconnected');
     this.notify('disconnected', entry.live);
@@ -326,6 +341,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       const record: ExecutorRecord = { ...entry.live.record, lostAt: this.opts.clock.now() };
       await this.opts.store.upsertExecutor(record);
       entry.live.record = record;
+      this.viewChanges++;
       this.log.warn({ executorId: record.executorId, hostname: record.hostname }, 'executor lost');
       await this.opts.events.emit('EXECUTOR_LOST', { EXECUTOR_ID: record.executorId, HOSTNAME: record.hostname, PORT: record.port });
       this.notify('lost', entry.live);
@@ -344,6 +360,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       else await this.opts.store.deleteExecutor(id);
       const usage = this.opts.ledger.usage(id);
       this.entries.delete(id);
+      this.viewChanges++;
       this.opts.ledger.removeExecutor(id);
       this.removed.set(id, { record: { ...record, executorState: 'REMOVED' }, usage, removedAt: this.opts.clock.now() });
       this.log.warn({ executorId: id, hostname: record.hostname }, 'executor removed');

@@ -43,6 +43,8 @@ export interface ExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> {
   get(executorId: string): LiveExecutor | undefined;
   /** Bumped when an executor may have become schedulable (connected, or its state changed). */
   generation?(): number;
+  /** Bumped whenever an executor joins, leaves, connects, disconnects, is lost or changes state. */
+  viewGeneration?(): number;
   /** Sends a message; returns false when the executor is not connected. */
   send(executorId: string, message: ControllerMessage): boolean;
   /** Request/reply over the channel; rejects on timeout or when not connected. */

@@ -47,6 +47,8 @@ export interface InstanceBookDeps {
 export abstract class InstanceBook extends EventEmitter<InstanceBookEvents> {
   private readonly live = new Map<string, InstanceRecord>();
   private readonly byOwner = new Map<string, Set<string>>();
+  /** ownerId → its HEALTHY live instances, kept with every change so a summary does not count them. */
+  private readonly healthyByOwner = new Map<string, number>();
   /** executorId → its live instances: a snapshot is checked against these, not every instance. */
   private readonly byExecutor = new Map<string, Set<string>>();
   /** ownerId → executorId → live instances there (placement's per-host counts, kept incrementally). */
@@ -86,6 +88,7 @@ export abstract class InstanceBook extends EventEmitter<InstanceBookEvents> {
   protected loadInstances(records: InstanceRecord[]): void {
     this.live.clear();
     this.byOwner.clear();
+    this.healthyByOwner.clear();
     this.byExecutor.clear();
     this.perExecutor.clear();
     for (const instance of records) {
@@ -106,6 +109,7 @@ export abstract class InstanceBook extends EventEmitter<InstanceBookEvents> {
       this.startSentAt.delete(id);
     }
     this.byOwner.delete(ownerId);
+    this.healthyByOwner.delete(ownerId);
     this.perExecutor.delete(ownerId);
   }
 
@@ -139,10 +143,14 @@ export abstract class InstanceBook extends EventEmitter<InstanceBookEvents> {
     return list;
   }
 
+  /** Live instances of an owner that are HEALTHY. */
   healthyCount(ownerId: string): number {
-    let count = 0;
-    for (const id of this.byOwner.get(ownerId) ?? []) if (this.live.get(id)?.state === 'HEALTHY') count++;
-    return count;
+    return this.healthyByOwner.get(ownerId) ?? 0;
+  }
+
+  /** Live instances of an owner, whatever their state. */
+  instanceCount(ownerId: string): number {
+    return this.byOwner.get(ownerId)?.size ?? 0;
   }
 
   /** Instances up or coming up and not asked to stop. */
@@ -239,7 +247,10 @@ export abstract class InstanceBook extends EventEmitter<InstanceBookEvents> {
 
   private index(record: InstanceRecord): void {
     const counted = this.reserved.delete(record.instanceId);
-    if (!this.live.has(record.instanceId) && record.executorId && !counted) this.count(record.appId, record.executorId, 1);
+    const previous = this.live.get(record.instanceId);
+    if (!previous && record.executorId && !counted) this.count(record.appId, record.executorId, 1);
+    this.countHealthy(previous, -1);
+    this.countHealthy(record, 1);
     this.live.set(record.instanceId, record);
     let ids = this.byOwner.get(record.appId);
     if (!ids) this.byOwner.set(record.appId, (ids = new Set()));
@@ -254,6 +265,7 @@ export abstract class InstanceBook extends EventEmitter<InstanceBookEvents> {
   private unindex(record: InstanceRecord): void {
     const known = this.live.get(record.instanceId);
     if (known?.executorId) this.count(known.appId, known.executorId, -1);
+    this.countHealthy(known, -1);
     this.live.delete(record.instanceId);
     const ids = this.byOwner.get(record.appId);
     ids?.delete(record.instanceId);
@@ -262,6 +274,13 @@ export abstract class InstanceBook extends EventEmitter<InstanceBookEvents> {
     const onExecutor = executorId ? this.byExecutor.get(executorId) : undefined;
     onExecutor?.delete(record.instanceId);
     if (onExecutor?.size === 0) this.byExecutor.delete(executorId!);
+  }
+
+  private countHealthy(record: InstanceRecord | undefined, delta: number): void {
+    if (record?.state !== 'HEALTHY') return;
+    const next = (this.healthyByOwner.get(record.appId) ?? 0) + delta;
+    if (next > 0) this.healthyByOwner.set(record.appId, next);
+    else this.healthyByOwner.delete(record.appId);
   }
 
   private count(ownerId: string, executorId: string, delta: number): void {

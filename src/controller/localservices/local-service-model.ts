@@ -11,6 +11,7 @@
 import type { InstanceRecord } from '../../api/app-types.ts';
 import type { DroveEventType } from '../../api/cluster-types.ts';
 import type { LocalServiceRecord } from '../../api/localservice-types.ts';
+import { isActiveLocalService } from '../cluster/workload-counts.ts';
 import type { Store } from '../store/store.ts';
 import { InstanceBook, LIVE_INSTANCE_STATES, type InstanceBookDeps } from '../instances/instance-book.ts';
 import { serviceEventMetadata, serviceInstanceEventMetadata } from './local-service-events.ts';
@@ -21,6 +22,8 @@ export interface LocalServiceModelDeps extends InstanceBookDeps {
 
 export class LocalServiceModel extends InstanceBook {
   private readonly services = new Map<string, LocalServiceRecord>();
+  /** Services counted as active by the cluster summary, kept with every service write. */
+  private readonly activeServices = new Set<string>();
   private readonly store: Store;
 
   constructor(deps: LocalServiceModelDeps) {
@@ -30,7 +33,8 @@ export class LocalServiceModel extends InstanceBook {
 
   async load(): Promise<void> {
     this.services.clear();
-    for (const service of await this.store.listLocalServices()) this.services.set(service.serviceId, service);
+    this.activeServices.clear();
+    for (const service of await this.store.listLocalServices()) this.setService(service);
     this.loadInstances(await this.store.listLocalServiceInstances({ states: LIVE_INSTANCE_STATES }));
   }
 
@@ -43,9 +47,14 @@ export class LocalServiceModel extends InstanceBook {
     return [...this.services.values()].sort((a, b) => (a.serviceId < b.serviceId ? -1 : a.serviceId > b.serviceId ? 1 : 0));
   }
 
+  /** How many services there are, and how many of them the cluster summary counts as active. */
+  serviceCounts(): { total: number; active: number } {
+    return { total: this.services.size, active: this.activeServices.size };
+  }
+
   async createService(record: LocalServiceRecord): Promise<void> {
     await this.store.insertLocalService(structuredClone(record));
-    this.services.set(record.serviceId, record);
+    this.setService(record);
     this.emitEvent('LOCAL_SERVICE_STATE_CHANGE', serviceEventMetadata(record));
   }
 
@@ -53,7 +62,7 @@ export class LocalServiceModel extends InstanceBook {
   async saveService(record: LocalServiceRecord): Promise<LocalServiceRecord> {
     record.updated = this.deps.clock.now();
     await this.store.updateLocalService(structuredClone(record));
-    this.services.set(record.serviceId, record);
+    this.setService(record);
     this.emitEvent('LOCAL_SERVICE_STATE_CHANGE', serviceEventMetadata(record));
     return record;
   }
@@ -65,8 +74,15 @@ export class LocalServiceModel extends InstanceBook {
     await this.idle();
     await this.store.deleteLocalService(serviceId);
     this.services.delete(serviceId);
+    this.activeServices.delete(serviceId);
     this.dropOwner(serviceId);
     this.emitEvent('LOCAL_SERVICE_STATE_CHANGE', serviceEventMetadata({ ...current, state: 'DESTROYED', updated: this.deps.clock.now() }));
+  }
+
+  private setService(record: LocalServiceRecord): void {
+    this.services.set(record.serviceId, record);
+    if (isActiveLocalService(record)) this.activeServices.add(record.serviceId);
+    else this.activeServices.delete(record.serviceId);
   }
 
   protected persistInstances(records: InstanceRecord[]): Promise<void> {

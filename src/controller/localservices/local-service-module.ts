@@ -86,7 +86,7 @@ export function createLocalServiceModule(ctx: ControllerContext, options: LocalS
     if (staleAgeMs <= 0 || ctx.cluster.inMaintenance()) return destroyed;
     for (const service of model.listServices()) {
       const stale = service.state === 'INACTIVE' && service.activationState === 'INACTIVE' && now - service.updated >= staleAgeMs;
-      if (!stale || model.instances(service.serviceId).length > 0) continue;
+      if (!stale || model.instanceCount(service.serviceId) > 0) continue;
       try {
         await commands.submitInternal(service.serviceId, 'DESTROY');
         destroyed.push(service.serviceId);
@@ -106,6 +106,10 @@ export function createLocalServiceModule(ctx: ControllerContext, options: LocalS
     },
     registerRoutes(app) {
       registerLocalServiceRoutes(app, ctx, model, commands);
+    },
+    summaryCounts() {
+      const { total, active } = model.serviceCounts();
+      return { numLocalServices: total, numActiveLocalServices: active };
     },
     async load() {
       await model.load();

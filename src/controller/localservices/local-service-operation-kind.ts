@@ -172,7 +172,7 @@ export class LocalServiceOperationKind implements OperationKind {
         return { state: 'COMPLETED', message: `Local service ${serviceId} created (${service.state})`, reason: 'created' };
       }
       if (type === 'DESTROY') {
-        const left = model.instances(serviceId).length;
+        const left = model.instanceCount(serviceId);
         if (cancelled || left > 0) {
           await settled({ state: service.activationState });
           return cancelled

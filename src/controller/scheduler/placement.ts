@@ -16,6 +16,7 @@ import type { ExecutableType, PlacementPolicy } from '../../api/spec-types.ts';
 import type { Allocation } from '../../api/resource-types.ts';
 import type { ExecutorRegistry, LiveExecutor } from '../executors/live-executor.ts';
 import type { ResourceLedger } from './resource-ledger.ts';
+import type { CapacityIndex } from './capacity-index.ts';
 import { RuleCheck } from './rule-placement.ts';
 import { candidateKey, ranksBefore, type CandidateCache, type CandidateChecks, type CandidateScore } from './candidate-cache.ts';
 
@@ -44,6 +45,8 @@ export interface PlacementDeps {
   observePlacement?: (seconds: number, placed: boolean) => void;
   /** Candidates kept between placements, so a big scale does not scan the fleet per instance. */
   candidates?: CandidateCache;
+  /** The capacity check's totals kept per policy, so a CREATE does not scan the fleet. */
+  capacity?: CapacityIndex;
 }
 
 export type PlacementResult = { executorId: string; allocation: Allocation } | { error: string };
@@ -232,27 +235,49 @@ function ruleCheckFor(deps: PlacementDeps, request: PlacementRequest): RuleCheck
   return new RuleCheck({ allExecutorMetadata, applicationEnvironment: request.environment });
 }
 
+/** What the capacity check weighs: free cores and memory summed, and the biggest NUMA node. */
+export interface CapacityTotals {
+  freeCores: number;
+  freeMemory: number;
+  maxNodeCores: number;
+}
+
+/**
+ * Whether an executor's resources count in the capacity check (§2.3.9): ACTIVE, connected or not
+ * yet declared lost, and passing the tag rules of `policy` (per-host limits ignored).
+ */
+export function countsTowardCapacity(executor: LiveExecutor, policy: PlacementPolicy): boolean {
+  const record = executor.record;
+  if (record.executorState !== 'ACTIVE' || (!executor.connected && record.lostAt !== undefined)) return false;
+  return policyAllows(policy, record, 0, false);
+}
+
+/** The capacity totals by a scan of the fleet (or of the pinned executors among it). */
+export function scanCapacity(deps: Pick<PlacementDeps, 'executors' | 'ledger'>, policy: PlacementPolicy, onlyExecutors?: ReadonlySet<string>): CapacityTotals {
+  const totals: CapacityTotals = { freeCores: 0, freeMemory: 0, maxNodeCores: 0 };
+  for (const executor of deps.executors.list()) {
+    if (onlyExecutors && !onlyExecutors.has(executor.record.executorId)) continue;
+    if (!countsTowardCapacity(executor, policy)) continue;
+    const capacity = deps.ledger.capacity(executor.record.executorId);
+    totals.freeCores += capacity.freeCores;
+    totals.freeMemory += capacity.freeMemory;
+    totals.maxNodeCores = Math.max(totals.maxNodeCores, deps.ledger.largestNodeCores(executor.record.executorId));
+  }
+  return totals;
+}
+
 /**
  * Capacity check for `count` workloads (§2.3.9): over ACTIVE executors (connected, or not yet
  * declared lost) that pass the tag rules of the effective policy — per-host limits ignored —
  * the summed free cores and memory must cover `count` × the request, and the biggest NUMA node
  * must have at least the per-workload core count. Returns the verbatim messages (empty = pass).
+ * The totals come from the capacity index when there is one, else from a scan.
  */
 export function capacityCheck(deps: PlacementDeps, request: PlacementRequest, count: number): string[] {
   const policy = request.explicitNodes ? request.policy ?? { type: 'ANY' } : effectivePolicy(request.policy);
-  let freeCores = 0;
-  let freeMemory = 0;
-  let maxNodeCores = 0;
-  for (const executor of deps.executors.list()) {
-    const record = executor.record;
-    if (record.executorState !== 'ACTIVE' || (!executor.connected && record.lostAt !== undefined)) continue;
-    if (request.onlyExecutors && !request.onlyExecutors.has(record.executorId)) continue;
-    if (!policyAllows(policy, record, 0, false)) continue;
-    const capacity = deps.ledger.capacity(record.executorId);
-    freeCores += capacity.freeCores;
-    freeMemory += capacity.freeMemory;
-    maxNodeCores = Math.max(maxNodeCores, deps.ledger.largestNodeCores(record.executorId));
-  }
+  const { freeCores, freeMemory, maxNodeCores } = deps.capacity && !request.onlyExecutors
+    ? deps.capacity.totals(policy)
+    : scanCapacity(deps, policy, request.onlyExecutors);
   const errors: string[] = [];
   const requiredCores = count * request.cores;
   const requiredMemory = count * request.memoryMB;

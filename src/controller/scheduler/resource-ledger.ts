@@ -31,6 +31,7 @@ export class ResourceLedger {
   /** executorId → the owners holding resources on it (details and re-registration without a scan of every owner). */
   private readonly ownersOn = new Map<string, Set<string>>();
   private freed = 0;
+  private readonly changeListeners: ((executorId: string) => void)[] = [];
 
   /**
    * Bumped whenever free capacity can grow (a release, a layout set or an executor removed):
@@ -38,6 +39,14 @@ export class ResourceLedger {
    */
   get generation(): number {
     return this.freed;
+  }
+
+  /**
+   * Calls `listener` after every change to an executor's free or total figures (allocations,
+   * releases, layouts, removal), so indexes over them (scheduler/capacity-index.ts) stay exact.
+   */
+  onChange(listener: (executorId: string) => void): void {
+    this.changeListeners.push(listener);
   }
 
   /** Registers (or re-registers) an executor's layout, keeping allocations already made on it. */
@@ -52,6 +61,7 @@ export class ResourceLedger {
     this.books.set(executorId, nodes);
     this.freed++;
     for (const ownerId of this.ownersOn.get(executorId) ?? []) this.apply(executorId, this.owners.get(ownerId)!.allocation);
+    this.changed(executorId);
   }
 
   hasExecutor(executorId: string): boolean {
@@ -61,6 +71,7 @@ export class ResourceLedger {
   removeExecutor(executorId: string): void {
     this.books.delete(executorId);
     this.freed++;
+    this.changed(executorId);
   }
 
   /** Finds cores + memory on one NUMA node without taking them. */
@@ -112,6 +123,7 @@ export class ResourceLedger {
     if (!on) this.ownersOn.set(executorId, (on = new Set()));
     on.add(ownerId);
     this.apply(executorId, allocation);
+    this.changed(executorId);
   }
 
   release(ownerId: string): void {
@@ -129,6 +141,7 @@ export class ResourceLedger {
     }
     book.usedMemory -= owned.allocation.memoryMB;
     book.freeMemory += owned.allocation.memoryMB;
+    this.changed(owned.executorId);
   }
 
   isAllocated(ownerId: string): boolean {
@@ -160,7 +173,8 @@ export class ResourceLedger {
       const owned = this.owners.get(ownerId)!;
       for (const core of owned.allocation.cores) result.push({ numaNode: owned.allocation.numaNode, core, ownerId });
     }
-    return result.sort((a, b) => a.numaNode.localeCompare(b.numaNode, undefined, { numeric: true }) || a.core - b.core);
+    // Most holders share a node: equal names skip localeCompare, which was most of an executor's details.
+    return result.sort((a, b) => (a.numaNode === b.numaNode ? 0 : a.numaNode.localeCompare(b.numaNode, undefined, { numeric: true })) || a.core - b.core);
   }
 
   /** Largest single-NUMA-node physical core count on this executor (capacity check, §2.3.9). */
@@ -168,6 +182,10 @@ export class ResourceLedger {
     let max = 0;
     for (const book of this.books.get(executorId)?.values() ?? []) max = Math.max(max, book.freeCores.size + book.usedCores.size);
     return max;
+  }
+
+  private changed(executorId: string): void {
+    for (const listener of this.changeListeners) listener(executorId);
   }
 
   private apply(executorId: string, allocation: Allocation): void {

@@ -16,7 +16,7 @@
  * current synchronous work is done), and the next drain applies all queued ones to one draft
  * and writes it once — a TASK_STATE_CHANGE is still emitted for every state passed through.
  */
-import type { TaskRecord, WorkloadEvent } from '../../api/task-types.ts';
+import { ACTIVE_TASK_STATES, type TaskRecord, type WorkloadEvent } from '../../api/task-types.ts';
 import type { ControllerContext } from '../context.ts';
 import { allocationFromWire } from '../scheduler/resource-ledger.ts';
 import { GroupCommit } from '../store/group-commit.ts';
@@ -61,6 +61,11 @@ export class TaskManager {
   /** Task record writes, group-committed: a burst of state reports costs one `updateTasks` transaction. */
   readonly writer: GroupCommit<TaskRecord>;
   private readonly tasks = new Map<string, LiveTask>();
+  /**
+   * Tracked tasks in one of ACTIVE_TASK_STATES (the cluster summary's count). Not every tracked
+   * task: PROVISIONING_FAILED, RUN_FAILED and UNKNOWN are neither active nor terminal.
+   */
+  private readonly activeKeys = new Set<string>();
   private readonly byInstance = new Map<string, LiveTask>();
   /** Placed active tasks per executor (snapshots, lost executors). */
   private readonly byExecutor = new Map<string, Set<LiveTask>>();
@@ -122,6 +127,11 @@ export class TaskManager {
     return this.tasks.size;
   }
 
+  /** How many tracked tasks are in an active state. */
+  get activeCount(): number {
+    return this.activeKeys.size;
+  }
+
   /** Resolves with the task's terminal record once it has ended (at once if it has). */
   whenEnded(live: LiveTask): Promise<TaskRecord> {
     if (isTerminal(live.record.state)) return Promise.resolve(live.record);
@@ -158,6 +168,7 @@ export class TaskManager {
     };
     this.tasks.set(live.key, live);
     this.byInstance.set(record.instanceId, live);
+    this.countActive(live);
     this.index(live, undefined, record.executorId);
     if (record.executorId && record.resources && !this.ctx.ledger.isAllocated(record.instanceId)) {
       const allocation = allocationFromWire(record.resources);
@@ -170,6 +181,7 @@ export class TaskManager {
   untrack(live: LiveTask): void {
     this.index(live, live.record.executorId, undefined);
     this.tasks.delete(live.key);
+    this.activeKeys.delete(live.key);
     this.byInstance.delete(live.record.instanceId);
     this.ctx.ledger.release(live.record.instanceId);
   }
@@ -251,6 +263,7 @@ export class TaskManager {
             continue;
           }
           live.record = draft;
+          this.countActive(live);
           if (before.executorId !== draft.executorId && !isTerminal(draft.state)) this.index(live, before.executorId, draft.executorId);
           for (const version of passed) this.emitStateChange({ ...version, updated: draft.updated });
           for (const listener of this.commitListeners) this.safely(() => listener(live, before, draft, fx));
@@ -280,6 +293,11 @@ export class TaskManager {
     const waiters = this.endWaiters.get(live.key);
     this.endWaiters.delete(live.key);
     for (const wake of waiters ?? []) wake(after);
+  }
+
+  private countActive(live: LiveTask): void {
+    if (ACTIVE_TASK_STATES.has(live.record.state)) this.activeKeys.add(live.key);
+    else this.activeKeys.delete(live.key);
   }
 
   private index(live: LiveTask, from: string | undefined, to: string | undefined): void {

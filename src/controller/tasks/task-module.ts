@@ -99,6 +99,9 @@ export function createTaskModule(ctx: ControllerContext): ControllerModule {
       const topTasks = records.sort((a, b) => b.updated - a.updated || (a.taskId < b.taskId ? -1 : 1)).slice(0, 10).map(toTaskInfo);
       return { taskStats: { taskCountByState, topTasks } };
     },
+    summaryCounts() {
+      return { numActiveTasks: manager.activeCount };
+    },
     load,
     async start() {
       reconciler.attach();
