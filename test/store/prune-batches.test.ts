@@ -36,7 +36,7 @@ describe('pruneInBatches', () => {
     expect(slow.left()).toBe(0);
     expect(slow.limits[0]).toBe(PRUNE_BATCH);
     expect(slow.limits[1]).toBeLessThan(PRUNE_BATCH / 2);
-    // After the first, statements stay near the 20 ms aim (slack for a busy machine).
+    // After the first, statements stay near the 10 ms aim (slack for a busy machine).
     expect(Math.max(...slow.statementMs.slice(1))).toBeLessThan(80);
   });
 
