@@ -71,6 +71,22 @@ async function declaredLost(sinceWall: number, executors: Set<string>): Promise<
   return times.length === 0 ? [NaN, NaN] : [Math.min(...times), Math.max(...times)];
 }
 
+/**
+ * Where the time after a loss went, from the event log: the app's operations (type, state, when)
+ * and when its instances turned HEALTHY, in seconds after `sinceWall`. Printed beside each
+ * figure, so a slow run says whether it waited on detection, on an operation, or on placement.
+ */
+async function timeline(sinceWall: number): Promise<string> {
+  const { body } = await call(`${url}/apis/v1/cluster/events?lastSyncTime=${sinceWall}&size=100000`);
+  const events = ((body?.data ?? []) as { type: string; time: number; metadata: Record<string, unknown> }[]).sort((a, b) => a.time - b.time);
+  const at = (time: number) => `${((time - sinceWall) / 1000).toFixed(1)} s`;
+  const operations = events.filter((e) => e.type === 'OPERATION_STATE_CHANGE' && e.metadata.APP_ID === APP)
+    .map((e) => `${String(e.metadata.OPERATION_TYPE)} ${String(e.metadata.CURRENT_STATE)} ${at(e.time)}`);
+  const healthy = events.filter((e) => e.type === 'INSTANCE_STATE_CHANGE' && e.metadata.CURRENT_STATE === 'HEALTHY').map((e) => e.time);
+  const lastHealthy = healthy.length ? `${healthy.length} turned HEALTHY, the last at ${at(healthy[healthy.length - 1])}` : 'none turned HEALTHY';
+  return `operations: ${operations.join(', ') || 'none'}; ${lastHealthy}`;
+}
+
 /** Waits until the fleet runs as many workloads as the controller counts HEALTHY; returns both. */
 async function settled(fleet: BenchFleet): Promise<{ fleet: number; controller: number }> {
   const deadline = performance.now() + 60_000;
@@ -110,6 +126,7 @@ async function main(): Promise<void> {
     const lost = before.filter((i) => dead.has(i.executorId)).length;
     const killSeconds = await untilReplaced(dead, killedAt);
     const killDetected = await declaredLost(killedWall, dead);
+    const killTimeline = await timeline(killedWall);
     await fleet.revive();
     await sleep(2 * controller.config.snapshotIntervalMs);
     const afterRevive = await settled(fleet);
@@ -121,6 +138,7 @@ async function main(): Promise<void> {
     const stranded = beforeCut.filter((i) => cut.has(i.executorId)).length;
     const cutSeconds = await untilReplaced(cut, cutAt);
     const cutDetected = await declaredLost(cutWall, cut);
+    const cutTimeline = await timeline(cutWall);
     await fleet.heal();
     await sleep(2 * controller.config.snapshotIntervalMs);
     const afterHeal = await settled(fleet);
@@ -128,9 +146,11 @@ async function main(): Promise<void> {
     console.log('');
     targets.check(`${dead.size} executors die (${lost} instances)`, `${killSeconds.toFixed(1)} s`, killSeconds <= TARGET_S, `≤ ${TARGET_S} s to all HEALTHY elsewhere`);
     console.log(`  their instances marked LOST ${killDetected[0].toFixed(1)}–${killDetected[1].toFixed(1)} s after the kill`);
+    console.log(`  ${killTimeline}`);
     targets.check('  after they return: fleet runs / controller counts', `${afterRevive.fleet} / ${afterRevive.controller}`, afterRevive.fleet === INSTANCES && afterRevive.controller === INSTANCES, `${INSTANCES} / ${INSTANCES} (no double placement)`);
     targets.check(`${cut.size} executors cut off (${stranded} instances)`, `${cutSeconds.toFixed(1)} s`, cutSeconds <= TARGET_S, `≤ ${TARGET_S} s to all HEALTHY elsewhere`);
     console.log(`  their instances marked LOST ${cutDetected[0].toFixed(1)}–${cutDetected[1].toFixed(1)} s after the cut`);
+    console.log(`  ${cutTimeline}`);
     targets.check('  after the partition heals: fleet runs / controller counts', `${afterHeal.fleet} / ${afterHeal.controller}`, afterHeal.fleet === INSTANCES && afterHeal.controller === INSTANCES, `${INSTANCES} / ${INSTANCES} (stale copies stopped)`);
     console.log(`(an executor is declared lost after ${controller.config.executorLostAfterMs / 1000} s of silence: executorLostAfter)`);
     targets.finish();
