@@ -80,11 +80,18 @@ async function timeline(sinceWall: number): Promise<string> {
   const { body } = await call(`${url}/apis/v1/cluster/events?lastSyncTime=${sinceWall}&size=100000`);
   const events = ((body?.data ?? []) as { type: string; time: number; metadata: Record<string, unknown> }[]).sort((a, b) => a.time - b.time);
   const at = (time: number) => `${((time - sinceWall) / 1000).toFixed(1)} s`;
-  const operations = events.filter((e) => e.type === 'OPERATION_STATE_CHANGE' && e.metadata.APP_ID === APP)
-    .map((e) => `${String(e.metadata.OPERATION_TYPE)} ${String(e.metadata.CURRENT_STATE)} ${at(e.time)}`);
+  // Operations are not on the cluster's event list (docs/api.md): read from their own list.
+  const listed = await call(`${url}/apis/v1/operations?appId=${APP}&size=100`);
+  const operations = ((listed.body?.data ?? []) as { type: string; state: string; created: number; updated: number }[])
+    .filter((o) => o.updated >= sinceWall).reverse()
+    .map((o) => `${o.type} ${at(o.created)}–${at(o.updated)} ${o.state}`);
   const healthy = events.filter((e) => e.type === 'INSTANCE_STATE_CHANGE' && e.metadata.CURRENT_STATE === 'HEALTHY').map((e) => e.time);
   const lastHealthy = healthy.length ? `${healthy.length} turned HEALTHY, the last at ${at(healthy[healthy.length - 1])}` : 'none turned HEALTHY';
-  return `operations: ${operations.join(', ') || 'none'}; ${lastHealthy}`;
+  // The slowest replacements: their instance's states, in order.
+  const slow = new Set(events.filter((e) => e.type === 'INSTANCE_STATE_CHANGE' && e.metadata.CURRENT_STATE === 'HEALTHY').slice(-2).map((e) => String(e.metadata.INSTANCE_ID)));
+  const histories = [...slow].map((id) => `${id.slice(0, 11)}: ${events.filter((e) => e.type === 'INSTANCE_STATE_CHANGE' && e.metadata.INSTANCE_ID === id)
+    .map((e) => `${String(e.metadata.CURRENT_STATE)} ${at(e.time)} on ${String(e.metadata.EXECUTOR_ID).slice(0, 8)}`).join(', ')}`);
+  return `${events.length} events; operations: ${operations.join(', ') || 'none'}; ${lastHealthy}\n  slowest: ${histories.join(' | ')}`;
 }
 
 /** Waits until the fleet runs as many workloads as the controller counts HEALTHY; returns both. */
