@@ -7,10 +7,48 @@ import { TERMINAL_TASK_STATES, type TaskRecord } from '../../api/task-types.ts';
 import type { TaskQuery } from './store.ts';
 import { RecordNotFoundError, rejectDuplicates } from './store-errors.ts';
 import { checkTime, chunks, doc, docs, lastPerKey, pruneInBatches, taskKey, taskRow } from './store-rows.ts';
-import type { StoreDatabase } from './store-tables.ts';
+import { RowsStatement, StatementTemplate } from './compiled-statements.ts';
+import type { StoreDatabase, TaskTable } from './store-tables.ts';
 import { atomically } from './write-fence.ts';
 
 type Db = Kysely<StoreDatabase>;
+
+const TASK_COLUMNS = ['source_app_name', 'task_id', 'instance_id', 'state', 'executor_id', 'parent_task_id', 'created', 'updated', 'doc'] as const;
+/** What a save may change: everything but the key. */
+const TASK_VALUE_COLUMNS = TASK_COLUMNS.slice(2) as Exclude<(typeof TASK_COLUMNS)[number], 'source_app_name' | 'task_id'>[];
+
+// Every write of a task's life goes through these, compiled once per dialect and row count
+// (compiled-statements.ts).
+const insertRows = new RowsStatement<TaskTable>(TASK_COLUMNS, (db, rows) => db.insertInto('tasks').values(rows));
+
+const updateOne = new StatementTemplate((db, _shape, slot) => {
+  const columns: Record<string, string> = {};
+  TASK_VALUE_COLUMNS.forEach((column, i) => { columns[column] = slot(i); });
+  return db.updateTable('tasks').set(columns as Partial<TaskTable>)
+    .where('source_app_name', '=', slot(TASK_VALUE_COLUMNS.length))
+    .where('task_id', '=', slot(TASK_VALUE_COLUMNS.length + 1));
+});
+
+/**
+ * Which of `count` keys exist. Two single-column IN lists use the primary key well on both
+ * engines (a row-value IN list of 1000 pairs plans poorly on PostgreSQL); they may match a few
+ * extra pairs, which the caller's exact check ignores. Each list holds one entry per record,
+ * repeats and all, so the SQL depends on the count alone.
+ */
+const existingKeys = new StatementTemplate((db, count, slot) => db.selectFrom('tasks').select(['source_app_name', 'task_id'])
+  .where('source_app_name', 'in', Array.from({ length: count }, (_, i) => slot(i)))
+  .where('task_id', 'in', Array.from({ length: count }, (_, i) => slot(count + i))));
+
+const upsertRows = new RowsStatement<TaskTable>(TASK_COLUMNS, (db, rows) => db.insertInto('tasks').values(rows)
+  .onConflict((oc) => oc.columns(['source_app_name', 'task_id']).doUpdateSet((eb) => ({
+    instance_id: eb.ref('excluded.instance_id'),
+    state: eb.ref('excluded.state'),
+    executor_id: eb.ref('excluded.executor_id'),
+    parent_task_id: eb.ref('excluded.parent_task_id'),
+    created: eb.ref('excluded.created'),
+    updated: eb.ref('excluded.updated'),
+    doc: eb.ref('excluded.doc'),
+  }))));
 
 const TERMINAL_STATES = [...TERMINAL_TASK_STATES];
 
@@ -27,22 +65,22 @@ export async function insertTasks(db: Db, records: readonly TaskRecord[]): Promi
     const slices = chunks(rows);
     if (slices.length === 1) {
       // One statement is atomic on its own; no transaction round trips needed.
-      await db.insertInto('tasks').values(rows).execute();
+      await insertRows.run(db, rows);
       return;
     }
     await atomically(db, async (trx) => {
-      for (const slice of slices) await trx.insertInto('tasks').values(slice).execute();
+      for (const slice of slices) await insertRows.run(trx, slice);
     });
   });
 }
 
 export async function updateTask(db: Db | Transaction<StoreDatabase>, record: TaskRecord): Promise<void> {
-  const { source_app_name, task_id, ...columns } = taskRow(record);
-  const result = await db.updateTable('tasks').set(columns)
-    .where('source_app_name', '=', source_app_name)
-    .where('task_id', '=', task_id)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw new RecordNotFoundError(`Task ${taskKey(record)} does not exist; nothing was updated`, [taskKey(record)]);
+  const row = taskRow(record);
+  const result = await updateOne.run(db, 1, [
+    row.instance_id, row.state, row.executor_id, row.parent_task_id, row.created, row.updated, row.doc,
+    row.source_app_name, row.task_id,
+  ]);
+  if (result.numAffectedRows === 0n) throw new RecordNotFoundError(`Task ${taskKey(record)} does not exist; nothing was updated`, [taskKey(record)]);
 }
 
 /**
@@ -56,30 +94,15 @@ export async function updateTasks(db: Db, records: readonly TaskRecord[]): Promi
   const unique = lastPerKey(records, taskKey);
   await atomically(db, async (trx) => {
     for (const slice of chunks(unique)) {
-      // Two single-column IN lists use the primary key well on both engines (a row-value IN
-      // list of 1000 pairs plans poorly on PostgreSQL); they may match a few extra pairs,
-      // which the exact check below ignores.
-      const found = await trx.selectFrom('tasks').select(['source_app_name', 'task_id'])
-        .where('source_app_name', 'in', [...new Set(slice.map((r) => r.sourceAppName))])
-        .where('task_id', 'in', [...new Set(slice.map((r) => r.taskId))])
-        .execute();
-      const present = new Set(found.map((row) => `${row.source_app_name}/${row.task_id}`));
+      const { rows: found } = await existingKeys.run(trx, slice.length,
+        [...slice.map((r) => r.sourceAppName), ...slice.map((r) => r.taskId)]);
+      const present = new Set((found as { source_app_name: string; task_id: string }[]).map((row) => `${row.source_app_name}/${row.task_id}`));
       const missing = slice.filter((r) => !present.has(taskKey(r))).map(taskKey);
       if (missing.length > 0) {
         const named = missing.length > 10 ? `${missing.slice(0, 10).join(', ')} and ${missing.length - 10} more` : missing.join(', ');
         throw new RecordNotFoundError(`Tasks ${named} do not exist; none of the ${records.length} updates were written`, missing);
       }
-      await trx.insertInto('tasks').values(slice.map(taskRow))
-        .onConflict((oc) => oc.columns(['source_app_name', 'task_id']).doUpdateSet((eb) => ({
-          instance_id: eb.ref('excluded.instance_id'),
-          state: eb.ref('excluded.state'),
-          executor_id: eb.ref('excluded.executor_id'),
-          parent_task_id: eb.ref('excluded.parent_task_id'),
-          created: eb.ref('excluded.created'),
-          updated: eb.ref('excluded.updated'),
-          doc: eb.ref('excluded.doc'),
-        })))
-        .execute();
+      await upsertRows.run(trx, slice.map(taskRow));
     }
   });
 }
