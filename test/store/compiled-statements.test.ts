@@ -63,7 +63,7 @@ async function readBack(db: TestDb): Promise<ThingTable[]> {
   return rows.map((r) => ({ k: r.k, n: Number(r.n), b: Uint8Array.from(r.b), s: r.s }));
 }
 
-describe.each(engines)('compiled statements on %s', (_engine, open) => {
+describe.each(engines)('compiled statements on %s', (engine, open) => {
   it('compile to the SQL Kysely builds for the same query, per row count', async () => {
     const db = await open();
     try {
@@ -74,6 +74,19 @@ describe.each(engines)('compiled statements on %s', (_engine, open) => {
           .compile();
         expect(upsert.sql(asStore(db), count)).toBe(own.sql);
       }
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('compile a Kysely with plugins (a schema) on its own, not from the dialect’s cache', async () => {
+    const db = await open();
+    try {
+      const plain = upsert.sql(asStore(db), 1);
+      const schema = engine === 'sqlite' ? 'main' : 'public';
+      const scoped = upsert.sql(asStore(db.withSchema(schema)), 1);
+      expect(plain).not.toContain(`"${schema}"`);
+      expect(scoped).toContain(`"${schema}"."things"`);
     } finally {
       await db.destroy();
     }

@@ -63,22 +63,26 @@ export class StatementTemplate {
   }
 
   private compile(db: Db, shape: number): Compiled {
-    const adapter = db.getExecutor().adapter;
-    let shapes = this.compiled.get(adapter);
-    if (!shapes) this.compiled.set(adapter, (shapes = new Map()));
+    const executor = db.getExecutor();
+    // A plugin (withSchema, …) rewrites queries, so their SQL is not the dialect's alone:
+    // compiled afresh each time rather than cached under the dialect.
+    if (executor.plugins.length > 0) return this.compileNow(db, shape);
+    let shapes = this.compiled.get(executor.adapter);
+    if (!shapes) this.compiled.set(executor.adapter, (shapes = new Map()));
     let compiled = shapes.get(shape);
-    if (!compiled) {
-      const query = this.build(db, shape, (index) => PLACEHOLDER_PREFIX + index).compile();
-      const slots = new Int32Array(query.parameters.length);
-      query.parameters.forEach((parameter, i) => {
-        slots[i] = typeof parameter === 'string' && parameter.startsWith(PLACEHOLDER_PREFIX)
-          ? Number(parameter.slice(PLACEHOLDER_PREFIX.length))
-          : -1;
-      });
-      compiled = { sql: query.sql, slots, constants: query.parameters };
-      shapes.set(shape, compiled);
-    }
+    if (!compiled) shapes.set(shape, (compiled = this.compileNow(db, shape)));
     return compiled;
+  }
+
+  private compileNow(db: Db, shape: number): Compiled {
+    const query = this.build(db, shape, (index) => PLACEHOLDER_PREFIX + index).compile();
+    const slots = new Int32Array(query.parameters.length);
+    query.parameters.forEach((parameter, i) => {
+      slots[i] = typeof parameter === 'string' && parameter.startsWith(PLACEHOLDER_PREFIX)
+        ? Number(parameter.slice(PLACEHOLDER_PREFIX.length))
+        : -1;
+    });
+    return { sql: query.sql, slots, constants: query.parameters };
   }
 }
 
