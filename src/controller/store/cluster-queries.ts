@@ -4,10 +4,15 @@ import type { ClusterEvent, ClusterStateData, ExecutorRecord } from '../../api/c
 import { eventTypeCode, eventTypeOf, packEvent, unpackEvent } from './event-packing.ts';
 import type { EventQuery } from './store.ts';
 import { checkPaging, checkTime, chunks, doc, docs, executorRow, pruneInBatches } from './store-rows.ts';
-import type { StoreDatabase } from './store-tables.ts';
+import { RowsStatement } from './compiled-statements.ts';
+import type { EventTable, StoreDatabase } from './store-tables.ts';
 import { atomically } from './write-fence.ts';
 
 type Db = Kysely<StoreDatabase>;
+
+/** The append of every event, compiled once per dialect and row count (compiled-statements.ts). */
+const insertEventRows = new RowsStatement<EventTable>(['seq', 'id', 'time', 'type', 'doc'],
+  (db, rows) => db.insertInto('events').values(rows).onConflict((oc) => oc.column('id').doNothing()));
 
 const CLUSTER_STATE_ID = 1;
 
@@ -59,9 +64,7 @@ export async function appendEvents(db: Db, events: readonly ClusterEvent[], firs
   const rows = events.map((event) => ({ seq: seq++, ...packEvent(event) }));
   const slices = chunks(rows);
   const write = async (trx: Db): Promise<void> => {
-    for (const slice of slices) {
-      await trx.insertInto('events').values(slice).onConflict((oc) => oc.column('id').doNothing()).execute();
-    }
+    for (const slice of slices) await insertEventRows.run(trx, slice);
   };
   if (slices.length <= 1) await write(db);
   else await atomically(db, write);

@@ -4,11 +4,25 @@ import { ACTIVE_OPERATION_STATES, type OperationRecord } from '../../api/operati
 import type { OperationQuery } from './store.ts';
 import { RecordNotFoundError, rejectDuplicates } from './store-errors.ts';
 import { checkPaging, checkTime, chunks, doc, docs, lastPerKey, operationRow, pruneInBatches } from './store-rows.ts';
-import type { StoreDatabase } from './store-tables.ts';
+import { RowsStatement } from './compiled-statements.ts';
+import type { OperationTable, StoreDatabase } from './store-tables.ts';
 import { atomically } from './write-fence.ts';
 
 type Db = Kysely<StoreDatabase>;
 
+const OPERATION_COLUMNS = ['operation_id', 'type', 'app_id', 'state', 'created', 'updated', 'finished', 'doc'] as const;
+
+/** The save of every task operation, compiled once per dialect and row count (compiled-statements.ts). */
+const upsertRows = new RowsStatement<OperationTable>(OPERATION_COLUMNS, (db, rows) => db.insertInto('operations').values(rows)
+  .onConflict((oc) => oc.column('operation_id').doUpdateSet((eb) => ({
+    type: eb.ref('excluded.type'),
+    app_id: eb.ref('excluded.app_id'),
+    state: eb.ref('excluded.state'),
+    created: eb.ref('excluded.created'),
+    updated: eb.ref('excluded.updated'),
+    finished: eb.ref('excluded.finished'),
+    doc: eb.ref('excluded.doc'),
+  }))));
 
 /** Throws DuplicateRecordError when the operationId exists. */
 export async function insertOperation(db: Db, record: OperationRecord): Promise<void> {
@@ -33,19 +47,7 @@ export async function saveOperations(db: Db, records: readonly OperationRecord[]
   const unique = lastPerKey(records, (record) => record.operationId);
   const slices = chunks(unique);
   const write = async (trx: Db) => {
-    for (const slice of slices) {
-      await trx.insertInto('operations').values(slice.map(operationRow))
-        .onConflict((oc) => oc.column('operation_id').doUpdateSet((eb) => ({
-          type: eb.ref('excluded.type'),
-          app_id: eb.ref('excluded.app_id'),
-          state: eb.ref('excluded.state'),
-          created: eb.ref('excluded.created'),
-          updated: eb.ref('excluded.updated'),
-          finished: eb.ref('excluded.finished'),
-          doc: eb.ref('excluded.doc'),
-        })))
-        .execute();
-    }
+    for (const slice of slices) await upsertRows.run(trx, slice.map(operationRow));
   };
   // One statement is atomic on its own; several need a transaction.
   if (slices.length <= 1) await write(db);
