@@ -6,6 +6,7 @@
  * long the reload took), and the store's bytes per task, each beside its target.
  *
  *   npm run bench:memory -- [--tasks 100000] [--instances 10000] [--executors 100] [--rate 300] [--postgres]
+ *       [--node-args "--heap-growing-percent=30"]   (V8/Node flags for the controller, to try a heap policy)
  *
  * Targets: ≤ 256 MB RSS holding them (before and after a restart); a finished trivial task well
  * under 1 KB on disk. The cluster's event log (kept `eventRetention`, 1 h by default) is counted
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     executors: { type: 'string', default: '100' },
     rate: { type: 'string', default: '300' },
     postgres: { type: 'boolean', default: false },
+    'node-args': { type: 'string', default: '' },
   },
 });
 const TASKS = Number(values.tasks);
@@ -59,7 +61,9 @@ async function healthyInstances(url: string): Promise<number> {
 
 async function main(): Promise<void> {
   console.log(`corral memory benchmark: ${INSTANCES} instances on ${EXECUTORS} simulated executors, then ${TASKS} trivial tasks at ${RATE}/s (${values.postgres ? 'PostgreSQL' : 'SQLite'})`);
-  const controller = await startBenchController({ postgres: values.postgres });
+  const nodeArgs = values['node-args'].split(/\s+/).filter(Boolean);
+  if (nodeArgs.length) console.log(`controller started with ${nodeArgs.join(' ')}`);
+  const controller = await startBenchController({ postgres: values.postgres, nodeArgs });
   const fleet = await startBenchFleet(controller, EXECUTORS, { cores: Math.ceil((INSTANCES * 1.2) / EXECUTORS) + 8 });
   const targets = new Targets();
   try {
