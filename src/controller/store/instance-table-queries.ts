@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { ACTIVE_INSTANCE_STATES, type InstanceRecord, type InstanceState } from '../../api/app-types.ts';
+import { RowsStatement } from './compiled-statements.ts';
 import { checkCount, checkPaging, checkTime, chunks, doc, docs, instanceRow, lastPerKey } from './store-rows.ts';
 import type { InstanceTable, StoreDatabase } from './store-tables.ts';
 import { atomically } from './write-fence.ts';
@@ -48,24 +49,41 @@ function rowOf(name: InstanceTableName, record: InstanceRecord): InstanceTable {
 
 const instanceKey = (record: InstanceRecord): string => `${record.appId}/${record.instanceId}`;
 
+/**
+ * The upsert of `name`'s rows. The columns are in `rowOf`'s order (owner first), the order
+ * Kysely's `.values(rows)` took them in, so the SQL is the same text it compiled per call.
+ */
+function upsertStatement(name: InstanceTableName): RowsStatement<InstanceTable> {
+  const { table, owner } = typedAsAppInstances(name);
+  const columns = [owner, 'instance_id', 'state', 'executor_id', 'created', 'updated', 'doc'] as const;
+  return new RowsStatement<InstanceTable>(columns, (db, rows) => db.insertInto(table).values(rows)
+    .onConflict((oc) => oc.columns([owner, 'instance_id']).doUpdateSet((eb) => ({
+      state: eb.ref('excluded.state'),
+      executor_id: eb.ref('excluded.executor_id'),
+      created: eb.ref('excluded.created'),
+      updated: eb.ref('excluded.updated'),
+      doc: eb.ref('excluded.doc'),
+    }))));
+}
+
+// Every instance transition on the placement path is saved through these, compiled once per
+// dialect and row count (compiled-statements.ts) rather than rebuilt per batch.
+const APP_INSTANCE_UPSERT = upsertStatement(APP_INSTANCES);
+const LOCAL_SERVICE_INSTANCE_UPSERT = upsertStatement(LOCAL_SERVICE_INSTANCES);
+
+/** The compiled upsert of `name`'s rows (exported for the tests that compare its SQL with Kysely's). */
+export function instanceUpsert(name: InstanceTableName): RowsStatement<InstanceTable> {
+  return name.table === APP_INSTANCES.table ? APP_INSTANCE_UPSERT : LOCAL_SERVICE_INSTANCE_UPSERT;
+}
+
 /** Inserts or replaces instance records; several in one transaction, a few statements. */
 export async function upsertInstanceRows(db: Db, name: InstanceTableName, records: readonly InstanceRecord[]): Promise<void> {
   if (records.length === 0) return;
-  const { table, owner } = typedAsAppInstances(name);
+  const upsert = instanceUpsert(name);
   const rows = lastPerKey(records, instanceKey).map((record) => rowOf(name, record));
   const slices = chunks(rows);
   const write = async (trx: Db): Promise<void> => {
-    for (const slice of slices) {
-      await trx.insertInto(table).values(slice)
-        .onConflict((oc) => oc.columns([owner, 'instance_id']).doUpdateSet((eb) => ({
-          state: eb.ref('excluded.state'),
-          executor_id: eb.ref('excluded.executor_id'),
-          created: eb.ref('excluded.created'),
-          updated: eb.ref('excluded.updated'),
-          doc: eb.ref('excluded.doc'),
-        })))
-        .execute();
-    }
+    for (const slice of slices) await upsert.run(trx, slice);
   };
   // One statement is atomic by itself; more need a transaction to stay all-or-nothing.
   if (slices.length <= 1) await write(db);
