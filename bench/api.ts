@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { MIN_MEMORY_MB } from '../src/api/validation/container-schema.ts';
-import { call, percentile, startBenchController, Targets } from './bench-cluster.ts';
+import { call, cpuDemand, percentile, startBenchController, Targets } from './bench-cluster.ts';
 import { startBenchFleet } from './bench-fleet.ts';
 
 const { values } = parseArgs({
@@ -123,13 +123,14 @@ async function main(): Promise<void> {
     });
 
     console.log('');
-    const report = (label: string, run: Run, target: number) => {
+    const report = (label: string, run: Run, target: number, rate: number) => {
       const p99 = percentile(run.latencies, 99);
-      targets.check(`${label} (p50 ${percentile(run.latencies, 50).toFixed(1)} ms, max ${run.latencies[run.latencies.length - 1].toFixed(0)} ms)`, `p99 ${p99.toFixed(1)} ms`, p99 <= target && run.errors === 0, `≤ ${target} ms`);
+      targets.check(`${label} (p50 ${percentile(run.latencies, 50).toFixed(1)} ms, max ${run.latencies[run.latencies.length - 1].toFixed(0)} ms)`, `p99 ${p99.toFixed(1)} ms`, p99 <= target && run.errors === 0, `≤ ${target} ms`,
+        run.errors > 0 ? `${run.errors} requests failed` : cpuDemand('controller', run.cpuPerRequest, rate, 'request'));
       console.log(`  served ${run.achieved.toFixed(0)}/s, ${run.errors} errors, controller CPU ${run.cpuPerRequest.toFixed(3)} ms per request`);
     };
-    report(`reads at ${values['read-rate']}/s`, readRun, 20);
-    report(`task CREATEs at ${values['write-rate']}/s`, writeRun, 50);
+    report(`reads at ${values['read-rate']}/s`, readRun, 20, Number(values['read-rate']));
+    report(`task CREATEs at ${values['write-rate']}/s`, writeRun, 50, Number(values['write-rate']));
     targets.finish();
   } finally {
     await fleet.stop();

@@ -37,9 +37,11 @@ export function percentile(sorted: number[], p: number): number {
 export class Targets {
   private readonly misses: string[] = [];
 
-  check(label: string, figure: string, met: boolean, target: string): void {
+  /** `why`: for a miss, what the measured figures say about it (printed beneath, indented). */
+  check(label: string, figure: string, met: boolean, target: string, why?: string): void {
     console.log(`${label.padEnd(44)} ${figure.padStart(14)}   target ${target}   ${met ? 'met' : 'MISSED'}`);
     if (!met) this.misses.push(label);
+    if (!met && why) console.log(`  why: ${why}`);
   }
 
   finish(): void {
@@ -49,6 +51,16 @@ export class Targets {
       process.exitCode = 1;
     }
   }
+}
+
+/**
+ * A miss explained by CPU alone: what `msEach` of one process's CPU per unit at `perSecond` asks
+ * of this machine's cores (the bound a CPU-bound rate cannot pass here, whatever the code).
+ */
+export function cpuDemand(who: string, msEach: number, perSecond: number, unit: string): string {
+  const cores = (msEach * perSecond) / 1000;
+  return `${perSecond}/s at ${msEach.toFixed(2)} ms of ${who} CPU per ${unit} needs ${cores.toFixed(2)} cores for the ${who} alone; `
+    + `this machine has ${availableParallelism()}, shared with everything else the benchmark runs (docs/scale.md says what would cut it)`;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { MAX_INSTANCES } from '../src/api/validation/instance-limits.ts';
-import { call, startBenchController, Targets } from './bench-cluster.ts';
+import { call, cpuDemand, startBenchController, Targets } from './bench-cluster.ts';
 import { startBenchFleet } from './bench-fleet.ts';
 
 const { values } = parseArgs({
@@ -100,9 +100,11 @@ async function main(): Promise<void> {
 
     console.log('');
     const rate = (n: number, s: number) => n / s;
-    targets.check(`1 app × ${ONE_APP} to HEALTHY`, `${rate(ONE_APP, oneSeconds).toFixed(0)} /s`, rate(ONE_APP, oneSeconds) >= TARGET, `≥ ${TARGET}/s`);
+    targets.check(`1 app × ${ONE_APP} to HEALTHY`, `${rate(ONE_APP, oneSeconds).toFixed(0)} /s`, rate(ONE_APP, oneSeconds) >= TARGET, `≥ ${TARGET}/s`,
+      cpuDemand('controller', oneCpu / ONE_APP, TARGET, 'instance'));
     console.log(`  ${oneSeconds.toFixed(1)} s; controller CPU ${(oneCpu / ONE_APP).toFixed(2)} ms per instance${ONE_APP < INSTANCES ? ` (an app holds at most ${MAX_INSTANCES} instances: docs/apps.md)` : ''}`);
-    targets.check(`${APPS} apps × ${perApp} to HEALTHY`, `${rate(perApp * APPS, manySeconds).toFixed(0)} /s`, rate(perApp * APPS, manySeconds) >= TARGET, `≥ ${TARGET}/s`);
+    targets.check(`${APPS} apps × ${perApp} to HEALTHY`, `${rate(perApp * APPS, manySeconds).toFixed(0)} /s`, rate(perApp * APPS, manySeconds) >= TARGET, `≥ ${TARGET}/s`,
+      cpuDemand('controller', manyCpu / (perApp * APPS), TARGET, 'instance'));
     console.log(`  ${manySeconds.toFixed(1)} s; controller CPU ${(manyCpu / (perApp * APPS)).toFixed(2)} ms per instance`);
     targets.finish();
   } finally {

@@ -229,8 +229,14 @@ async function main(): Promise<void> {
     if (stuck.length > 0) console.log(`${stuck.length} task(s) did not end within ${TASK_TIMEOUT_MS / 1000} s: ${stuck.slice(0, 5).join(', ')}${stuck.length > 5 ? ' …' : ''}`);
     console.log('');
     const targets = new Targets();
-    targets.check('corral rate ÷ clean raw spawn rate', `${(rate / raw.rate).toFixed(2)}×`, rate >= 0.9 * raw.rate, '≥ 0.9×');
-    targets.check('controller CPU per task', perJob(controllerCpu), controllerCpu / N <= 0.5, '≤ 0.5 ms');
+    // What a task costs across corral's processes against what a raw spawn costs: on a machine
+    // whose cores are all busy, the ratio of the rates cannot beat the ratio of these.
+    const corralCpuPerTask = (controllerCpu + executorCpu.own + (executorCpu.below ?? 0)) / N;
+    const rawCpuPerSpawn = (raw.parentCpuMsPerSpawn ?? 0) + (raw.childCpuMsPerSpawn ?? 0);
+    targets.check('corral rate ÷ clean raw spawn rate', `${(rate / raw.rate).toFixed(2)}×`, rate >= 0.9 * raw.rate, '≥ 0.9×',
+      `a task costs ${corralCpuPerTask.toFixed(2)} ms of CPU in corral's processes (controller, executor, spawn helper and task) against ${rawCpuPerSpawn.toFixed(2)} ms for a raw spawn and its child: while the cores are the limit, corral reaches at most ${(rawCpuPerSpawn / corralCpuPerTask).toFixed(2)}× the raw rate`);
+    targets.check('controller CPU per task', perJob(controllerCpu), controllerCpu / N <= 0.5, '≤ 0.5 ms',
+      'storing (~8 statements, events deflated), HTTP, channel frames and the event stream per task; docs/scale.md has the profile and the cuts left');
     targets.check('accepted → RUNNING p99, idle', `${percentile(idle, 99)} ms`, percentile(idle, 99) <= 50, '≤ 50 ms');
     targets.check('every task SUCCESSFUL', `${N - failed} / ${N}`, failed === 0 && stuck.length === 0, 'all');
     targets.finish();
