@@ -6,7 +6,7 @@
  * long the reload took), and the store's bytes per task, each beside its target.
  *
  *   npm run bench:memory -- [--tasks 100000] [--instances 10000] [--executors 100] [--rate 300] [--postgres]
- *       [--node-args "--heap-growing-percent=30"]   (V8/Node flags for the controller, to try a heap policy)
+ *       [--node-args=--heap-growing-percent=30]   (V8/Node flags for the controller, to try a heap policy)
  *
  * Targets: ≤ 256 MB RSS holding them (before and after a restart); a finished trivial task well
  * under 1 KB on disk. The cluster's event log (kept `eventRetention`, 1 h by default) is counted
