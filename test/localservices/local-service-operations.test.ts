@@ -137,3 +137,30 @@ describe('controller killed mid-operation', () => {
     await cluster.controller.stop();
   }, 180_000);
 });
+
+describe('controller restarted between recording an instance and sending its start', () => {
+  it('the resumed step starts another instead of failing the operation, and nothing is doubled', async () => {
+    const cluster = await startLocalServiceCluster({ executors: 2, config: { executorLostAfterMs: 30_000 } });
+    const [first, second] = cluster.executors.map((e) => e.executorId);
+    const marker = mark();
+    const { serviceId } = await cluster.submit({ type: 'CREATE', spec: agentSpec('unsent', marker), instancesPerHost: 1 });
+    // The start for the second executor is lost with the controller: recorded (PENDING, in the
+    // step's checkpoint) but never on the wire. The real registry's send is wrapped to drop it.
+    const registry = cluster.controller.ctx!.executors;
+    const send = registry.send.bind(registry);
+    registry.send = (executorId, message) => (message.type === 'startInstance' && executorId === second ? true : send(executorId, message));
+    const activate = await cluster.submit({ type: 'ACTIVATE', serviceId });
+    await waitFor(async () => (await cluster.instances(serviceId, 'PENDING')).some((i) => i.executorId === second), { timeoutMs: 30_000, message: 'the unsent instance recorded' });
+    const unsent = (await cluster.instances(serviceId, 'PENDING')).find((i) => i.executorId === second)!;
+    cluster.setController(await cluster.controller.restart());
+
+    const op = await cluster.waitOperation(activate.operationId, 'COMPLETED', 60_000);
+    const messages = op.messages.map((m: { message: string }) => m.message).join('\n');
+    expect(messages).toMatch(/Resumed by controller after restart/);
+    expect(messages).toContain(`${unsent.instanceId} was recorded before the controller restarted but never reached its executor; starting another`);
+    await waitPerHost(cluster, serviceId, [first, second], 1, 60_000);
+    await waitFor(() => agents(marker).length === 2, { timeoutMs: 20_000, message: `two agents (now ${agents(marker).length})` });
+    expect((await cluster.instances(serviceId)).find((i) => i.instanceId === unsent.instanceId)?.state ?? 'LOST').toBe('LOST');
+    await cluster.controller.stop();
+  }, 180_000);
+});

@@ -72,9 +72,14 @@ export class InstanceSteps {
     return { status: 'done' };
   }
 
-  async start(op: RunningOperation, step: StepRecord, timeoutMs: number, launch: Launch): Promise<StepOutcome> {
+  async start(op: RunningOperation, step: StepRecord, timeoutMs: number, launch: Launch, relaunched = false): Promise<StepOutcome> {
     const book = this.deps.book;
     let record = step.newInstanceId ? book.instance(step.newInstanceId) : undefined;
+    // Resumed with its instance still PENDING: no executor ever reported it, so the start may
+    // never have been sent (the controller died between recording it and sending). If it then
+    // turns out not to be on its executor (LOST), nothing of it runs anywhere, and the step
+    // starts another rather than failing the operation for the restart.
+    const unsentOnResume = !relaunched && record?.state === 'PENDING';
     if (!record) {
       if (op.forced) return { status: 'cancelled', message: 'not started: operation aborted by force' };
       const placed = await launch(op, step);
@@ -93,6 +98,11 @@ export class InstanceSteps {
       if (final.state === 'HEALTHY') {
         op.instanceResult(instanceId, `Started on ${hostOf(final)}: HEALTHY`);
         return { status: 'done' };
+      }
+      if (unsentOnResume && final.state === 'LOST' && !op.forced) {
+        op.note(`${instanceId} was recorded before the controller restarted but never reached its executor; starting another`);
+        step.newInstanceId = undefined;
+        return await this.start(op, step, timeoutMs, launch, true);
       }
       const why = `Instance ${instanceId} did not become healthy: ${final.state}${final.errorMessage ? ` (${final.errorMessage})` : ''}`;
       op.instanceResult(instanceId, why, true);
