@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { OperationRecord } from '../../src/api/operation-types.ts';
 import type { TaskRecord } from '../../src/api/task-types.ts';
-import { packDoc, unpackDoc } from '../../src/controller/store/doc-packing.ts';
+import { deflateRawSync } from 'node:zlib';
+import { DICTIONARY_OF_PACKED, packDoc, unpackDoc } from '../../src/controller/store/doc-packing.ts';
+import { deflateOptions } from '../../src/controller/store/record-zlib.ts';
 import { operationRow, taskRow } from '../../src/controller/store/store-rows.ts';
 
 const finishedTask = {
@@ -37,6 +39,17 @@ describe('doc packing', () => {
 
   it('refuses a packing it does not know, saying so', () => {
     expect(() => unpackDoc('~9abc')).toThrow('packed in an unknown format (~9)');
+  });
+
+  it('reads back a record far larger than one output chunk, packed as zlib packs it with its default chunk', () => {
+    // The packers use a small output chunk (store/record-zlib.ts) so their buffers come from
+    // Node's pool; the bytes must be the very ones a default chunk gives, or stored rows change.
+    const big = { ...finishedTask, errorMessage: Array.from({ length: 3_000 }, (_, i) => `line ${i}: ${(i * 7919).toString(36)}`).join('\n') };
+    const packed = packDoc(big, true);
+    expect(packed.length).toBeGreaterThan(4 * 1024);
+    expect(unpackDoc(packed)).toEqual(big);
+    const withDefaultChunk = deflateRawSync(JSON.stringify(big), { ...deflateOptions(DICTIONARY_OF_PACKED), chunkSize: undefined });
+    expect(packed.slice(2)).toBe(withDefaultChunk.toString('base64'));
   });
 
   it('stores task and task-operation rows packed from their first write, app operations as JSON', () => {

@@ -67,6 +67,13 @@ describe('event packing', () => {
     expect(JSON.stringify(unpackEvent(packEvent(event)))).toBe(JSON.stringify(event));
   });
 
+  it('round-trips an event far larger than one output chunk (store/record-zlib.ts)', () => {
+    const event: ClusterEvent = { ...instanceEvent, metadata: { ...instanceEvent.metadata, ERROR: Array.from({ length: 2_000 }, (_, i) => `step ${i} ${(i * 104729).toString(36)}`).join('; ') } };
+    const row = packEvent(event);
+    expect(row.doc.length).toBeGreaterThan(4 * 1024);
+    expect(JSON.stringify(unpackEvent(row))).toBe(JSON.stringify(event));
+  });
+
   it('reads a row whose doc is the whole event as JSON (rows from before migration 0006)', () => {
     const doc = new TextEncoder().encode(JSON.stringify(taskEvent));
     expect(unpackEvent({ id: eventIdKey(taskEvent.id), time: 0, doc })).toEqual(taskEvent);

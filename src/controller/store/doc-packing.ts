@@ -12,6 +12,7 @@
  * with marker `~2`, and the reader keeps understanding `~1`.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateOptions, inflateOptions } from './record-zlib.ts';
 
 const MARKER_1 = '~1';
 
@@ -33,18 +34,21 @@ const DICTIONARY_1 = Buffer.from([
   '"resources":[{"type":"CPU","cores":{"0":[0]}},{"type":"MEMORY","memoryInMB":{"0":1}}],"runningSince":17,"taskResult":{"status":"SUCCESSFUL","exitCode":0}}',
 ].join(''));
 
-const OPTIONS = { dictionary: DICTIONARY_1, windowBits: 12, memLevel: 5, level: 6 } as const;
+/** The dictionary of `~1` (tests compare packed bytes with zlib's own). */
+export const DICTIONARY_OF_PACKED = DICTIONARY_1;
+const DEFLATE_1 = deflateOptions(DICTIONARY_1);
+const INFLATE_1 = inflateOptions(DICTIONARY_1);
 
 /** A record as stored: packed when `packed`, else plain JSON. */
 export function packDoc(record: unknown, packed: boolean): string {
   const json = JSON.stringify(record);
   if (!packed) return json;
-  return MARKER_1 + deflateRawSync(json, OPTIONS).toString('base64');
+  return MARKER_1 + deflateRawSync(json, DEFLATE_1).toString('base64');
 }
 
 /** The record of a stored `doc`, packed or not. */
 export function unpackDoc<T>(doc: string): T {
   if (doc.charCodeAt(0) !== 0x7e /* ~ */) return JSON.parse(doc) as T;
   if (!doc.startsWith(MARKER_1)) throw new Error(`a stored record is packed in an unknown format (${doc.slice(0, 2)}); is this controller older than the one that wrote it?`);
-  return JSON.parse(inflateRawSync(Buffer.from(doc.slice(MARKER_1.length), 'base64'), { dictionary: DICTIONARY_1, windowBits: 12 }).toString('utf8')) as T;
+  return JSON.parse(inflateRawSync(Buffer.from(doc.slice(MARKER_1.length), 'base64'), INFLATE_1).toString('utf8')) as T;
 }

@@ -24,6 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateOptions, inflateOptions } from './record-zlib.ts';
 import type { ClusterEvent } from '../../api/cluster-types.ts';
 
 const MARKER_1 = 0x01;
@@ -82,7 +83,8 @@ const DICTIONARY_1 = Buffer.from([
   ',"EXECUTOR_ID":"\x01","EXECUTOR_HOST":"","RESULT_STATUS":"SUCCESSFUL","RESULT_EXIT_CODE":0}}',
 ].join(''));
 
-const OPTIONS = { dictionary: DICTIONARY_1, windowBits: 12, memLevel: 5, level: 6 } as const;
+const DEFLATE_1 = deflateOptions(DICTIONARY_1);
+const INFLATE_1 = inflateOptions(DICTIONARY_1);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Every UUID in a JSON text: random hex deflate cannot shrink, kept as its 16 bytes instead. */
@@ -115,7 +117,7 @@ export function packEvent(event: ClusterEvent): PackedEvent {
     uuids.push(uuid);
     return UUID_PLACEHOLDER;
   });
-  const deflated = deflateRawSync(text, OPTIONS);
+  const deflated = deflateRawSync(text, DEFLATE_1);
   const doc = Buffer.allocUnsafe(2 + uuids.length * 16 + deflated.length);
   doc[0] = MARKER_1;
   doc[1] = uuids.length;
@@ -136,7 +138,7 @@ export function unpackEvent(row: { id: Uint8Array; time: number | string | bigin
   if (doc[0] === JSON_START) return JSON.parse(doc.toString('utf8')) as ClusterEvent;
   if (doc[0] !== MARKER_1) throw new Error(`a stored event is packed in an unknown format (${doc[0]}); is this controller older than the one that wrote it?`);
   const count = doc[1];
-  const parts = inflateRawSync(doc.subarray(2 + count * 16), { dictionary: DICTIONARY_1, windowBits: 12 }).toString('utf8').split(UUID_PLACEHOLDER);
+  const parts = inflateRawSync(doc.subarray(2 + count * 16), INFLATE_1).toString('utf8').split(UUID_PLACEHOLDER);
   let text = parts[0];
   for (let i = 1; i < parts.length; i++) text += uuidOf(doc.subarray(2 + 16 * (i - 1), 2 + 16 * i)) + parts[i];
   const rest = JSON.parse(text) as Omit<ClusterEvent, 'id' | 'time'> & { id?: string; time?: number };
