@@ -59,13 +59,20 @@ async function untilReplaced(gone: Set<string>, since: number): Promise<number> 
   }
 }
 
+type LoggedEvent = { type: string; time: number; metadata: Record<string, unknown> };
+
+/** The cluster's events since `sinceWall`, oldest first. */
+async function eventsSince(sinceWall: number): Promise<LoggedEvent[]> {
+  const { body } = await call(`${url}/apis/v1/cluster/events?lastSyncTime=${sinceWall}&size=100000`);
+  return ((body?.data ?? []) as LoggedEvent[]).sort((a, b) => a.time - b.time);
+}
+
 /**
  * When the controller marked the lost instances LOST, in seconds after `sinceWall` (first, last):
  * detection, as against the replacement that follows it.
  */
-async function declaredLost(sinceWall: number, executors: Set<string>): Promise<[number, number]> {
-  const { body } = await call(`${url}/apis/v1/cluster/events?lastSyncTime=${sinceWall}&size=100000`);
-  const times = ((body?.data ?? []) as { type: string; time: number; metadata: Record<string, unknown> }[])
+function declaredLost(events: LoggedEvent[], sinceWall: number, executors: Set<string>): [number, number] {
+  const times = events
     .filter((e) => e.type === 'INSTANCE_STATE_CHANGE' && e.metadata.CURRENT_STATE === 'LOST' && executors.has(String(e.metadata.EXECUTOR_ID)))
     .map((e) => (e.time - sinceWall) / 1000);
   return times.length === 0 ? [NaN, NaN] : [Math.min(...times), Math.max(...times)];
@@ -76,20 +83,19 @@ async function declaredLost(sinceWall: number, executors: Set<string>): Promise<
  * and when its instances turned HEALTHY, in seconds after `sinceWall`. Printed beside each
  * figure, so a slow run says whether it waited on detection, on an operation, or on placement.
  */
-async function timeline(sinceWall: number): Promise<string> {
-  const { body } = await call(`${url}/apis/v1/cluster/events?lastSyncTime=${sinceWall}&size=100000`);
-  const events = ((body?.data ?? []) as { type: string; time: number; metadata: Record<string, unknown> }[]).sort((a, b) => a.time - b.time);
+async function timeline(events: LoggedEvent[], sinceWall: number): Promise<string> {
   const at = (time: number) => `${((time - sinceWall) / 1000).toFixed(1)} s`;
   // Operations are not on the cluster's event list (docs/api.md): read from their own list.
   const listed = await call(`${url}/apis/v1/operations?appId=${APP}&size=100`);
   const operations = ((listed.body?.data ?? []) as { type: string; state: string; created: number; updated: number }[])
     .filter((o) => o.updated >= sinceWall).reverse()
     .map((o) => `${o.type} ${at(o.created)}–${at(o.updated)} ${o.state}`);
-  const healthy = events.filter((e) => e.type === 'INSTANCE_STATE_CHANGE' && e.metadata.CURRENT_STATE === 'HEALTHY').map((e) => e.time);
-  const lastHealthy = healthy.length ? `${healthy.length} turned HEALTHY, the last at ${at(healthy[healthy.length - 1])}` : 'none turned HEALTHY';
+  const instanceEvents = events.filter((e) => e.type === 'INSTANCE_STATE_CHANGE');
+  const healthy = instanceEvents.filter((e) => e.metadata.CURRENT_STATE === 'HEALTHY');
+  const lastHealthy = healthy.length ? `${healthy.length} turned HEALTHY, the last at ${at(healthy[healthy.length - 1].time)}` : 'none turned HEALTHY';
   // The slowest replacements: their instance's states, in order.
-  const slow = new Set(events.filter((e) => e.type === 'INSTANCE_STATE_CHANGE' && e.metadata.CURRENT_STATE === 'HEALTHY').slice(-2).map((e) => String(e.metadata.INSTANCE_ID)));
-  const histories = [...slow].map((id) => `${id.slice(0, 11)}: ${events.filter((e) => e.type === 'INSTANCE_STATE_CHANGE' && e.metadata.INSTANCE_ID === id)
+  const slow = new Set(healthy.slice(-2).map((e) => String(e.metadata.INSTANCE_ID)));
+  const histories = [...slow].map((id) => `${id.slice(0, 11)}: ${instanceEvents.filter((e) => e.metadata.INSTANCE_ID === id)
     .map((e) => `${String(e.metadata.CURRENT_STATE)} ${at(e.time)} on ${String(e.metadata.EXECUTOR_ID).slice(0, 8)}`).join(', ')}`);
   return `${events.length} events; operations: ${operations.join(', ') || 'none'}; ${lastHealthy}\n  slowest: ${histories.join(' | ')}`;
 }
@@ -132,8 +138,9 @@ async function main(): Promise<void> {
     const dead = new Set(await fleet.kill(values.share!));
     const lost = before.filter((i) => dead.has(i.executorId)).length;
     const killSeconds = await untilReplaced(dead, killedAt);
-    const killDetected = await declaredLost(killedWall, dead);
-    const killTimeline = await timeline(killedWall);
+    const killEvents = await eventsSince(killedWall);
+    const killDetected = declaredLost(killEvents, killedWall, dead);
+    const killTimeline = await timeline(killEvents, killedWall);
     await fleet.revive();
     await sleep(2 * controller.config.snapshotIntervalMs);
     const afterRevive = await settled(fleet);
@@ -144,8 +151,9 @@ async function main(): Promise<void> {
     const cut = new Set(await fleet.partition(values.share!));
     const stranded = beforeCut.filter((i) => cut.has(i.executorId)).length;
     const cutSeconds = await untilReplaced(cut, cutAt);
-    const cutDetected = await declaredLost(cutWall, cut);
-    const cutTimeline = await timeline(cutWall);
+    const cutEvents = await eventsSince(cutWall);
+    const cutDetected = declaredLost(cutEvents, cutWall, cut);
+    const cutTimeline = await timeline(cutEvents, cutWall);
     await fleet.heal();
     await sleep(2 * controller.config.snapshotIntervalMs);
     const afterHeal = await settled(fleet);
