@@ -142,8 +142,16 @@ export function processMemoryMaps(pid: number): { brk: number; anon: number; fil
   return totals;
 }
 
-/** Starts `corral controller` in a child process; `nodeOptions` are passed to its Node (e.g. a CPU profile). */
+/**
+ * Starts `corral controller` in a child process; `nodeArgs` are passed to its Node (e.g. a CPU
+ * profile), and so are the flags in CORRAL_BENCH_NODE_ARGS, for any benchmark: a way to compare a
+ * heap policy's memory and its price in CPU and latency on the same load
+ * (`CORRAL_BENCH_NODE_ARGS=--heap-growing-percent=100 npm run bench:api`).
+ */
 export async function startBenchController(options: { postgres?: boolean; config?: Partial<ControllerConfig>; nodeArgs?: string[] } = {}): Promise<BenchController> {
+  const fromEnv = (process.env.CORRAL_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  if (fromEnv.length > 0) console.log(`controller's Node started with ${fromEnv.join(' ')} (CORRAL_BENCH_NODE_ARGS)`);
+  const nodeArgs = [...(options.nodeArgs ?? []), ...fromEnv];
   const dir = mkdtempSync(path.join(tmpdir(), 'corral-bench-'));
   let database: string | undefined;
   let store = `sqlite:${path.join(dir, 'controller.db')}`;
@@ -164,7 +172,7 @@ export async function startBenchController(options: { postgres?: boolean; config
   let child: ChildProcess;
   const launch = async (): Promise<number> => {
     const started = performance.now();
-    child = spawn(path.join(ROOT, 'node_modules/.bin/node'), [...(options.nodeArgs ?? []), path.join(ROOT, 'bin/corral.js'), 'controller', '--config', file], {
+    child = spawn(path.join(ROOT, 'node_modules/.bin/node'), [...nodeArgs, path.join(ROOT, 'bin/corral.js'), 'controller', '--config', file], {
       stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CORRAL_LOG_LEVEL: 'error' },
     });
     const current = child;
