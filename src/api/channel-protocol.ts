@@ -10,9 +10,11 @@
  *
  *  executor → controller: `snapshot` on connect and every `snapshotIntervalMs`, `taskUpdate` /
  *                         `instanceUpdate` on every state change, `reply` to a `request`.
- *                         `taskUpdates` carries several task reports in one frame, in the order
- *                         they happened; sent only to a controller whose `welcome.features`
- *                         lists `taskUpdates` (older controllers get one `taskUpdate` each).
+ *                         `taskUpdates` / `instanceUpdates` carry the task / instance reports of
+ *                         one turn of the executor's event loop in one frame, in the order they
+ *                         happened; each is sent only to a controller whose `welcome.features`
+ *                         lists it (older controllers get one `taskUpdate` / `instanceUpdate`
+ *                         each, and the controller still takes those from older executors).
  *  controller → executor: `startTask`, `stopTask`, `startInstance`, `stopInstance`, `forget`,
  *                         `executorState`, `request` (log files, …). `startTasks` carries the
  *                         starts of one turn for one executor; sent only to an executor whose
@@ -118,12 +120,19 @@ export interface TaskUpdatesMessage {
 
 /** Optional channel features a controller announces in `welcome.features`. */
 export const FEATURE_TASK_UPDATES = 'taskUpdates';
+export const FEATURE_INSTANCE_UPDATES = 'instanceUpdates';
 /** Optional channel features an executor announces in `hello.features`. */
 export const FEATURE_START_TASKS = 'startTasks';
 
 export interface InstanceUpdateMessage {
   type: 'instanceUpdate';
   instance: InstanceReport;
+}
+
+/** Instance reports of one burst (one turn of the executor's event loop), oldest first. */
+export interface InstanceUpdatesMessage {
+  type: 'instanceUpdates';
+  instances: InstanceReport[];
 }
 
 export interface ReplyMessage {
@@ -161,7 +170,9 @@ export interface StatsMessage {
 /** Optional channel feature: the controller takes `stats` frames. */
 export const FEATURE_STATS = 'stats';
 
-export type ExecutorMessage = HelloMessage | SnapshotMessage | TaskUpdateMessage | TaskUpdatesMessage | InstanceUpdateMessage | ReplyMessage | StatsMessage;
+export type ExecutorMessage =
+  | HelloMessage | SnapshotMessage | TaskUpdateMessage | TaskUpdatesMessage | InstanceUpdateMessage | InstanceUpdatesMessage
+  | ReplyMessage | StatsMessage;
 
 // ---------------------------------------------------------------- controller → executor
 
@@ -171,7 +182,7 @@ export interface WelcomeMessage {
   snapshotIntervalMs: number;
   /** Workloads the controller knows on this executor; the executor reaps anything else it runs. */
   knownInstanceIds?: string[];
-  /** Optional message types this controller understands (e.g. `taskUpdates`); absent = none. */
+  /** Optional message types this controller understands (e.g. `taskUpdates`, `instanceUpdates`); absent = none. */
   features?: string[];
 }
 

@@ -4,7 +4,7 @@
  * wrong secrets, malformed frames, duplicate connections, silence, exact replies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSE_REFUSED, CLOSE_REPLACED, type RequestMessage, type TaskReport } from '../../src/api/channel-protocol.ts';
+import { CLOSE_REFUSED, CLOSE_REPLACED, type InstanceReport, type RequestMessage, type TaskReport } from '../../src/api/channel-protocol.ts';
 import { createLogger } from '../../src/common/logger.ts';
 import { ExecutorNotConnectedError, ExecutorRequestError, ExecutorRequestTimeoutError } from '../../src/controller/executors/channel-requests.ts';
 import { stopAllTestProcesses } from '../helpers/child-processes.ts';
@@ -18,6 +18,10 @@ const REMOVED_AFTER_MS = 2_000;
 
 function taskReport(instanceId: string, state: TaskReport['state'] = 'RUNNING'): TaskReport {
   return { instanceId, sourceAppName: 'app', taskId: `t-${instanceId}`, state, errorMessage: '', events: [], updated: Date.now() };
+}
+
+function instanceReport(instanceId: string, state: InstanceReport['state'] = 'HEALTHY'): InstanceReport {
+  return { instanceId, appId: 'app-1', appName: 'app', state, errorMessage: '', events: [], updated: Date.now() };
 }
 
 describe('executor channel', () => {
@@ -38,7 +42,7 @@ describe('executor channel', () => {
 
   it('registers an executor on hello and welcomes it with its state', async () => {
     const exec = await connectFakeExecutor(controller.url, { secret, identity: { tags: ['ssd'], labels: { zone: 'a' } } });
-    expect(exec.welcome).toEqual({ type: 'welcome', executorState: 'ACTIVE', snapshotIntervalMs: 1_234, knownInstanceIds: [], features: ['taskUpdates', 'stats'], epoch: 0 });
+    expect(exec.welcome).toEqual({ type: 'welcome', executorState: 'ACTIVE', snapshotIntervalMs: 1_234, knownInstanceIds: [], features: ['taskUpdates', 'instanceUpdates', 'stats'], epoch: 0 });
     const live = controller.ctx!.executors.get(exec.identity.executorId);
     expect(live?.connected).toBe(true);
     expect(live?.record).toMatchObject({ hostname: 'fake-host', executorState: 'ACTIVE', tags: ['ssd'], labels: { zone: 'a' } });
@@ -90,6 +94,28 @@ describe('executor channel', () => {
     expect(exec.closed).toBeUndefined();
     expect(logLines.filter((l) => l.msg === 'malformed executor frame ignored').length).toBeGreaterThanOrEqual(3);
     controller.ctx!.executors.off('taskUpdate', onUpdate);
+    await exec.close();
+  });
+
+  it('refuses a malformed instanceUpdates frame whole, and applies a valid one report by report, in order', async () => {
+    const exec = await connectFakeExecutor(controller.url, { secret });
+    const id = exec.identity.executorId;
+    const updates: string[] = [];
+    const onUpdate = (_id: string, report: InstanceReport) => updates.push(`${report.instanceId}:${report.state}`);
+    controller.ctx!.executors.on('instanceUpdate', onUpdate);
+    const malformed = () => logLines.filter((l) => l.msg === 'malformed executor frame ignored').length;
+    const before = malformed();
+    exec.send({ type: 'instanceUpdates' });
+    exec.send({ type: 'instanceUpdates', instances: instanceReport('AI-x') });
+    // One bad report spoils the frame: the good one before it is not applied either.
+    exec.send({ type: 'instanceUpdates', instances: [instanceReport('AI-x'), { ...instanceReport('AI-y'), state: 'DANCING' }] });
+    exec.send({ type: 'instanceUpdates', instances: [instanceReport('AI-1', 'STARTING'), instanceReport('AI-2', 'PENDING'), instanceReport('AI-1', 'HEALTHY')] });
+    await waitFor(() => updates.length === 3);
+    expect(updates).toEqual(['AI-1:STARTING', 'AI-2:PENDING', 'AI-1:HEALTHY']);
+    expect(controller.ctx!.executors.get(id)?.instances.get('AI-1')?.state).toBe('HEALTHY');
+    expect(exec.closed).toBeUndefined();
+    await waitFor(() => malformed() - before === 3, { message: 'three malformed frames logged' });
+    controller.ctx!.executors.off('instanceUpdate', onUpdate);
     await exec.close();
   });
 

@@ -80,6 +80,7 @@ const executorMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('taskUpdate'), task: taskReport }),
   z.object({ type: z.literal('taskUpdates'), tasks: z.array(taskReport) }),
   z.object({ type: z.literal('instanceUpdate'), instance: instanceReport }),
+  z.object({ type: z.literal('instanceUpdates'), instances: z.array(instanceReport) }),
   z.object({
     type: z.literal('stats'),
     time: z.number(),

@@ -20,7 +20,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ControllerFrame, ControllerMessage, ExecutorMessage, RequestAction } from '../../api/channel-protocol.ts';
-import { CLOSE_REPLACED, FEATURE_STATS, FEATURE_TASK_UPDATES } from '../../api/channel-protocol.ts';
+import { CLOSE_REPLACED, FEATURE_INSTANCE_UPDATES, FEATURE_STATS, FEATURE_TASK_UPDATES } from '../../api/channel-protocol.ts';
 import type { ExecutorIdentity, ExecutorRecord, ExecutorState } from '../../api/cluster-types.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { ExecutorRegistry, ExecutorRegistryEvents, LiveExecutor } from './live-executor.ts';
@@ -197,7 +197,7 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       this.opts.ledger.setLayout(id, identity.layout);
       this.transmit(conn, {
         type: 'welcome', executorState: record.executorState, snapshotIntervalMs: this.opts.snapshotIntervalMs, knownInstanceIds,
-        features: [FEATURE_TASK_UPDATES, FEATURE_STATS],
+        features: [FEATURE_TASK_UPDATES, FEATURE_INSTANCE_UPDATES, FEATURE_STATS],
       });
       this.log.info({ executorId: id, hostname: identity.hostname, port: identity.port, remoteAddress: conn.remoteAddress, state: record.executorState }, 'executor connected');
       if (isNew) await this.opts.events.emit('EXECUTOR_ADDED', { EXECUTOR_ID: id, HOSTNAME: identity.hostname, PORT: identity.port });
@@ -238,6 +238,13 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
       case 'instanceUpdate':
         entry.live.instances.set(message.instance.instanceId, message.instance);
         this.notify('instanceUpdate', executorId, message.instance);
+        break;
+      case 'instanceUpdates':
+        // Likewise: each report handled exactly as an `instanceUpdate`, in order.
+        for (const instance of message.instances) {
+          entry.live.instances.set(instance.instanceId, instance);
+          this.notify('instanceUpdate', executorId, instance);
+        }
         break;
       case 'reply':
         if (!this.requests.settle(executorId, message)) this.log.debug({ executorId, requestId: message.requestId }, 'late or unknown reply ignored');

@@ -3,8 +3,9 @@
  * controllers, and runs what they send through the runner and the drivers.
  *
  *   start ─▶ lock data dir ─▶ identity key ─▶ detect drivers ─▶ restore workloads ─▶ connect ─▶ hello
- *     ─▶ welcome ─▶ snapshot (now and every snapshotIntervalMs) + every change reported (task
- *                   reports of one event-loop turn share a frame: report-outbox.ts)
+ *     ─▶ welcome ─▶ snapshot (now and every snapshotIntervalMs) + every change reported (the
+ *                   task reports of one event-loop turn share a frame, and so do the instance
+ *                   reports: report-outbox.ts)
  *   stop({ killWorkloads: false }) — shutdown scope: workloads keep running, are restored next time
  *   stop({ killWorkloads: true })  — kill scope: every workload is stopped (SIGTERM → kill timeout
  *                                    → SIGKILL) and reported STOPPED before the agent exits
@@ -12,10 +13,8 @@
  * Work keeps running while the controller is away; the snapshot sent on reconnect carries
  * whatever changed meanwhile.
  */
-import type {
-  ControllerMessage, HelloMessage, InstanceReport, SnapshotMessage, TaskReport, WelcomeMessage,
-} from '../../api/channel-protocol.ts';
-import { FEATURE_START_TASKS, FEATURE_STATS, FEATURE_TASK_UPDATES } from '../../api/channel-protocol.ts';
+import type { ControllerMessage, HelloMessage, SnapshotMessage, WelcomeMessage } from '../../api/channel-protocol.ts';
+import { FEATURE_START_TASKS, FEATURE_STATS } from '../../api/channel-protocol.ts';
 import type { ExecutorHostInfo, ExecutorIdentity, ExecutorState } from '../../api/cluster-types.ts';
 import { isIdentifier } from '../../common/ids.ts';
 import type { Logger } from '../../common/logger.ts';
@@ -76,10 +75,8 @@ class Agent implements ExecutorAgent {
   private readonly channel: ControllerChannel;
   private readonly outbox: ReportOutbox;
   private readonly sampler: StatsSampler;
-  /** The connected controller accepts `taskUpdates` frames. */
-  private batchedUpdates = false;
-  /** The connected controller takes `stats` frames. */
-  private statsWanted = false;
+  /** What the connected controller announced in `welcome.features` (batched reports, stats). */
+  private controllerFeatures: ReadonlySet<string> = new Set();
   private state: ExecutorState | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private cleanupTimer: NodeJS.Timeout | undefined;
@@ -117,7 +114,7 @@ class Agent implements ExecutorAgent {
       clock: config.clock,
       logger,
       executor: { executorId: config.executorId, hostname: config.hostname, ephemeral: config.ephemeral },
-      onChange: (report, kind) => this.pushUpdate(report, kind),
+      onChange: (report, kind) => this.outbox.push(report, kind),
     });
     this.channel = new ControllerChannel({
       urls: config.channelUrls,
@@ -132,10 +129,10 @@ class Agent implements ExecutorAgent {
       onMessage: (message) => this.onMessage(message),
       onDisconnect: () => this.stopSnapshots(),
     });
-    this.outbox = new ReportOutbox({ send: (message) => this.channel.send(message), batched: () => this.batchedUpdates });
+    this.outbox = new ReportOutbox({ send: (message) => this.channel.send(message), accepts: (feature) => this.controllerFeatures.has(feature) });
     this.sampler = new StatsSampler({
       intervalMs: config.statsIntervalMs, registry: this.registry, drivers, clock: config.clock, logger,
-      wanted: () => this.statsWanted && this.channel.connected, send: (message) => this.channel.send(message),
+      wanted: () => this.controllerFeatures.has(FEATURE_STATS) && this.channel.connected, send: (message) => this.channel.send(message),
     });
   }
 
@@ -195,6 +192,8 @@ class Agent implements ExecutorAgent {
       await this.registry.shutdownAll();
     }
     this.stopSnapshots();
+    // Reports of this last turn go out while the channel is still open.
+    this.outbox.flush();
     await this.channel.close();
     await this.store.close();
     await this.shipper.close();
@@ -205,8 +204,7 @@ class Agent implements ExecutorAgent {
 
   private onWelcome(message: WelcomeMessage): void {
     this.state = message.executorState;
-    this.batchedUpdates = Array.isArray(message.features) && message.features.includes(FEATURE_TASK_UPDATES);
-    this.statsWanted = Array.isArray(message.features) && message.features.includes(FEATURE_STATS);
+    this.controllerFeatures = new Set(Array.isArray(message.features) ? message.features : []);
     this.stopSnapshots();
     this.sendSnapshot();
     const interval = Math.max(MIN_SNAPSHOT_INTERVAL_MS, Number(message.snapshotIntervalMs) || 10_000);
@@ -270,12 +268,7 @@ class Agent implements ExecutorAgent {
     return false;
   }
 
-  private pushUpdate(report: TaskReport | InstanceReport, kind: 'task' | 'instance'): void {
-    if (kind === 'task') this.outbox.push(report as TaskReport);
-    else this.channel.send({ type: 'instanceUpdate', instance: report as InstanceReport });
-  }
-
-  /** Queued task reports first: a report never arrives after a snapshot newer than it. */
+  /** Queued reports first: a report never arrives after a snapshot newer than it. */
   private sendSnapshot(): void {
     this.outbox.flush();
     this.channel.send(this.registry.snapshot());

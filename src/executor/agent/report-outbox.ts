@@ -1,30 +1,41 @@
 /**
- * Task reports leave the executor once per turn of the event loop, not once per state change.
- * A short task walks PENDING → PROVISIONING → STARTING in one turn and RUN_COMPLETED →
- * DEPROVISIONING → STOPPED in another; sending each as its own frame cost a socket write here
- * and a read, a parse and a store write on the controller. Every report is still sent, in
- * order — the controller emits one TASK_STATE_CHANGE per state passed through — only packed:
+ * Workload reports leave the executor once per turn of the event loop, not once per state
+ * change. A short task walks PENDING → PROVISIONING → STARTING in one turn and RUN_COMPLETED →
+ * DEPROVISIONING → STOPPED in another; an instance's start takes the same first steps in one
+ * turn, and instances started or stopped together take each step in the same turn. Sending each
+ * report as its own frame cost a socket write here and a read, a parse and a validation on the
+ * controller. Every report is still sent, in order — the controller emits one TASK_STATE_CHANGE
+ * / INSTANCE_STATE_CHANGE per state passed through — only packed:
  *
- *   report ─▶ queued ─(end of this turn: setImmediate)─▶ one `taskUpdates` frame
- *                                                     └▶ or one `taskUpdate` frame each, when
- *                                                        the controller did not announce the
- *                                                        `taskUpdates` feature in `welcome`
+ *   task report     ─▶ queued ─┐                         ┌▶ one `taskUpdates` frame
+ *   instance report ─▶ queued ─┴(end of this turn:       ─┴▶ one `instanceUpdates` frame
+ *                                setImmediate, or before     (or one `taskUpdate` / `instanceUpdate`
+ *                                a snapshot)                  frame each, to a controller that did
+ *                                                             not announce the feature in `welcome`)
  *
- * A report followed in the same frame by a later report of the same task leaves its events to
- * that later one (events only ever grow at the end, so the later list holds them all).
+ * Tasks and instances are separate workloads the controller handles apart, so each kind has its
+ * own queue; both are flushed together, so neither outlives a snapshot.
+ *
+ * A task report followed in the same frame by a later report of the same task leaves its events
+ * to that later one (events only ever grow at the end, so the later list holds them all). Not so
+ * for instances: the controller replaces an instance's events with those of a report that
+ * changes its state and ignores a report that changes nothing, so an emptied report would lose
+ * events whenever the later one is ignored.
  */
-import type { ExecutorMessage, TaskReport } from '../../api/channel-protocol.ts';
+import type { ExecutorMessage, InstanceReport, TaskReport } from '../../api/channel-protocol.ts';
+import { FEATURE_INSTANCE_UPDATES, FEATURE_TASK_UPDATES } from '../../api/channel-protocol.ts';
 
 export interface ReportOutboxOptions {
   /** Sends one frame; false when the channel is down (the next snapshot carries the news). */
   send: (message: ExecutorMessage) => boolean;
-  /** Whether the connected controller understands `taskUpdates`. */
-  batched: () => boolean;
+  /** Whether the connected controller announced this feature in `welcome.features`. */
+  accepts: (feature: string) => boolean;
 }
 
 export class ReportOutbox {
   private readonly options: ReportOutboxOptions;
-  private queue: TaskReport[] = [];
+  private tasks: TaskReport[] = [];
+  private instances: InstanceReport[] = [];
   private scheduled: NodeJS.Immediate | undefined;
 
   constructor(options: ReportOutboxOptions) {
@@ -32,8 +43,9 @@ export class ReportOutbox {
   }
 
   /** Queues a report; it leaves at the end of this turn. */
-  push(report: TaskReport): void {
-    this.queue.push(report);
+  push(report: TaskReport | InstanceReport, kind: 'task' | 'instance'): void {
+    if (kind === 'task') this.tasks.push(report as TaskReport);
+    else this.instances.push(report as InstanceReport);
     this.scheduled ??= setImmediate(() => this.flush());
   }
 
@@ -41,14 +53,21 @@ export class ReportOutbox {
   flush(): void {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
-    if (this.queue.length === 0) return;
-    const reports = this.queue;
-    this.queue = [];
-    if (!this.options.batched()) {
-      for (const task of reports) this.options.send({ type: 'taskUpdate', task });
-      return;
-    }
-    this.options.send({ type: 'taskUpdates', tasks: withoutRepeatedEvents(reports) });
+    const { tasks, instances } = this;
+    this.tasks = [];
+    this.instances = [];
+    if (tasks.length > 0) this.sendTasks(tasks);
+    if (instances.length > 0) this.sendInstances(instances);
+  }
+
+  private sendTasks(tasks: TaskReport[]): void {
+    if (this.options.accepts(FEATURE_TASK_UPDATES)) this.options.send({ type: 'taskUpdates', tasks: withoutRepeatedEvents(tasks) });
+    else for (const task of tasks) this.options.send({ type: 'taskUpdate', task });
+  }
+
+  private sendInstances(instances: InstanceReport[]): void {
+    if (this.options.accepts(FEATURE_INSTANCE_UPDATES)) this.options.send({ type: 'instanceUpdates', instances });
+    else for (const instance of instances) this.options.send({ type: 'instanceUpdate', instance });
   }
 }
 

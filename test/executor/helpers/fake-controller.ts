@@ -17,7 +17,7 @@ export interface FakeControllerOptions {
   port?: number;
   snapshotIntervalMs?: number;
   knownInstanceIds?: string[];
-  /** `welcome.features` (e.g. ['taskUpdates']); none by default, as an older controller. */
+  /** `welcome.features` (e.g. ['taskUpdates', 'instanceUpdates']); none by default, as an older controller. */
   features?: string[];
   /** Leadership epoch stamped on every frame it sends (docs/ha.md); none by default, as an older controller. */
   epoch?: number;
@@ -126,7 +126,7 @@ export class FakeController {
     const states: string[] = [];
     for (const m of this.messages) {
       const reports: { instanceId: string; state: string }[] = m.type === 'taskUpdate' ? [m.task] : m.type === 'taskUpdates' ? m.tasks
-        : m.type === 'instanceUpdate' ? [m.instance] : [];
+        : m.type === 'instanceUpdate' ? [m.instance] : m.type === 'instanceUpdates' ? m.instances : [];
       for (const report of reports) {
         if (report.instanceId === instanceId && states[states.length - 1] !== report.state) states.push(report.state);
       }
@@ -155,6 +155,7 @@ export class FakeController {
 
   private instanceIn(m: ExecutorMessage, id: string): InstanceReport[] {
     if (m.type === 'instanceUpdate') return m.instance.instanceId === id ? [m.instance] : [];
+    if (m.type === 'instanceUpdates') return m.instances.filter((i) => i.instanceId === id);
     if (m.type === 'snapshot') return m.instances.filter((t) => t.instanceId === id);
     return [];
   }
