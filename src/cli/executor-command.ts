@@ -14,7 +14,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startExecutor, type ExecutorAgent } from '../executor/agent/executor-agent.ts';
-import { parseKeyValues, type DriverMode } from '../executor/agent/executor-options.ts';
+import { parseKeyValues, REPORT_PACING_MS, type DriverMode } from '../executor/agent/executor-options.ts';
 import { isDevStopping } from '../common/dev-ipc.ts';
 import { parseCpuList } from '../executor/host/host-topology.ts';
 import type { ExecutorIdentity } from '../api/cluster-types.ts';
@@ -41,6 +41,7 @@ interface ExecutorCliOptions {
   enforce: boolean;
   cgroupParent?: string;
   statsInterval?: number;
+  reportPacing?: number;
 }
 
 function cpuList(value: string): number[] {
@@ -112,6 +113,7 @@ function buildAgentCommand(): Command {
     .option('--overprovision-memory <n>', 'offer N times the memory (each workload keeps its hard limit; default: off)', wholeNumber('--overprovision-memory', 1, 100))
     .option('--no-enforce', 'run PROCESS workloads without cgroups (their cores and memory are booked but not enforced)')
     .option('--cgroup-parent <path>', 'where workload cgroups go: absolute from the cgroup root, or relative to the executor\'s own cgroup')
+    .option('--report-pacing <ms>', `least time between two frames of workload reports: under load a short task's later steps share one (0: a frame per turn; default ${REPORT_PACING_MS}, at most 1000)`, wholeNumber('--report-pacing', 0, 1_000))
     .option('--stats-interval <ms>', 'how often workload CPU, memory and I/O are sampled and sent (0: never; default 10000)', wholeNumber('--stats-interval', 0))
     .option('--data-dir <dir>', 'where workload state and logs live (default: ./.corral/executor-<port>)')
     .option('--hostname <host>', 'hostname to report (default: os.hostname())')
@@ -143,6 +145,7 @@ function buildAgentCommand(): Command {
           enforce: opts.enforce,
           cgroupParent: opts.cgroupParent,
           statsIntervalMs: opts.statsInterval,
+          reportPacingMs: opts.reportPacing,
         });
       } catch (error) {
         process.stderr.write(`corral executor: ${(error as Error).message}\n`);

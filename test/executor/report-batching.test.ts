@@ -25,10 +25,10 @@ function instanceReport(instanceId: string, state: InstanceReport['state'], even
   return { instanceId, appId: 'app-1', appName: 'app', state, errorMessage: '', events: [...events], updated: Date.now() };
 }
 
-/** An outbox whose controller announced `features`, and the frames it sent. */
-function outbox(features: string[]): { box: ReportOutbox; sent: ExecutorMessage[] } {
+/** An outbox whose controller announced `features`, and the frames it sent (unpaced unless `pacingMs`). */
+function outbox(features: string[], pacingMs = 0): { box: ReportOutbox; sent: ExecutorMessage[] } {
   const sent: ExecutorMessage[] = [];
-  return { sent, box: new ReportOutbox({ send: (m) => sent.push(m) > 0, accepts: (feature) => features.includes(feature) }) };
+  return { sent, box: new ReportOutbox({ send: (m) => sent.push(m) > 0, accepts: (feature) => features.includes(feature), pacingMs }) };
 }
 
 const BOTH = ['taskUpdates', 'instanceUpdates'];
@@ -108,6 +108,46 @@ describe('report outbox', () => {
       await nextTurn();
       expect(sent.map((m) => m.type), features.join()).toEqual(types);
     }
+  });
+});
+
+describe('report pacing', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const states = (frame: ExecutorMessage) => (frame as Extract<ExecutorMessage, { type: 'taskUpdates' }>).tasks.map((t) => t.state);
+
+  it('sends the first report after a quiet spell at the end of its turn, and holds later ones until the pacing time has passed', async () => {
+    const { box, sent } = outbox(BOTH, 150);
+    box.push(report('a', 'PROVISIONING', []), 'task');
+    await nextTurn();
+    expect(sent.map(states)).toEqual([['PROVISIONING']]);
+    const firstLeft = performance.now();
+    box.push(report('a', 'RUNNING', []), 'task');
+    await nextTurn();
+    await sleep(40);
+    box.push(report('a', 'RUN_COMPLETED', []), 'task');
+    box.push(report('a', 'STOPPED', []), 'task');
+    expect(sent).toHaveLength(1); // still held: the last frame left less than 150 ms ago
+    while (sent.length < 2) await sleep(5);
+    expect(performance.now() - firstLeft).toBeGreaterThanOrEqual(145);
+    expect(sent.map(states)).toEqual([['PROVISIONING'], ['RUNNING', 'RUN_COMPLETED', 'STOPPED']]);
+    await sleep(200); // quiet again: the next report leaves at the end of its turn
+    box.push(report('b', 'PENDING', []), 'task');
+    await nextTurn();
+    expect(sent.map(states)).toEqual([['PROVISIONING'], ['RUNNING', 'RUN_COMPLETED', 'STOPPED'], ['PENDING']]);
+  });
+
+  it('sends held reports at once on flush (before a snapshot), and nothing twice', async () => {
+    const { box, sent } = outbox(BOTH, 10_000);
+    box.push(report('a', 'PENDING', []), 'task');
+    await nextTurn();
+    box.push(instanceReport('i', 'STARTING', []), 'instance');
+    box.push(report('a', 'RUNNING', []), 'task');
+    await sleep(20);
+    expect(sent).toHaveLength(1);
+    box.flush();
+    expect(sent.map((m) => m.type)).toEqual(['taskUpdates', 'taskUpdates', 'instanceUpdates']);
+    await sleep(20);
+    expect(sent).toHaveLength(3);
   });
 });
 

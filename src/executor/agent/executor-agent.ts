@@ -129,7 +129,11 @@ class Agent implements ExecutorAgent {
       onMessage: (message) => this.onMessage(message),
       onDisconnect: () => this.stopSnapshots(),
     });
-    this.outbox = new ReportOutbox({ send: (message) => this.channel.send(message), accepts: (feature) => this.controllerFeatures.has(feature) });
+    this.outbox = new ReportOutbox({
+      send: (message) => this.channel.send(message),
+      accepts: (feature) => this.controllerFeatures.has(feature),
+      pacingMs: config.reportPacingMs,
+    });
     this.sampler = new StatsSampler({
       intervalMs: config.statsIntervalMs, registry: this.registry, drivers, clock: config.clock, logger,
       wanted: () => this.controllerFeatures.has(FEATURE_STATS) && this.channel.connected, send: (message) => this.channel.send(message),

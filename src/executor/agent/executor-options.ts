@@ -21,6 +21,9 @@ import type { PreShutdownTimings } from '../runner/hooks/pre-shutdown-hook.ts';
 /** How work is run: real drivers (process, docker when it answers), or the mock driver for everything. */
 export type DriverMode = 'auto' | 'mock';
 
+/** Default least time between two frames of workload reports (ms), agent/report-outbox.ts. */
+export const REPORT_PACING_MS = 5;
+
 export interface ExecutorOptions {
   /** Controller base URLs (`http://host:4000`, `https://…`, or `ws(s)://…`); a comma-separated string works too. */
   controllers: string[] | string;
@@ -50,6 +53,12 @@ export interface ExecutorOptions {
   sysRoot?: string;
   /** How often each workload's CPU, memory and I/O are sampled and sent (default 10 s; 0 = never). */
   statsIntervalMs?: number;
+  /**
+   * The least time between two frames of workload reports (default REPORT_PACING_MS; 0 = one
+   * frame per turn of the event loop): under load, later steps of a short task share a frame and
+   * the controller writes its record once (agent/report-outbox.ts).
+   */
+  reportPacingMs?: number;
   dataDir?: string;
   hostname?: string;
   port?: number;
@@ -104,6 +113,7 @@ export interface ExecutorConfig {
   cgroupParent?: string;
   cgroupRoot?: string;
   statsIntervalMs: number;
+  reportPacingMs: number;
   dataDir: string;
   killWorkloadsOnExit: boolean;
   driverMode: DriverMode;
@@ -188,6 +198,8 @@ export function compileExecutorOptions(options: ExecutorOptions, topology: HostT
   }
   const statsIntervalMs = options.statsIntervalMs ?? 10_000;
   if (!Number.isInteger(statsIntervalMs) || statsIntervalMs < 0) throw new ExecutorConfigError(`--stats-interval must be a whole number of ms ≥ 0, got ${statsIntervalMs}`);
+  const reportPacingMs = options.reportPacingMs ?? REPORT_PACING_MS;
+  if (!Number.isInteger(reportPacingMs) || reportPacingMs < 0 || reportPacingMs > 1_000) throw new ExecutorConfigError(`--report-pacing must be a whole number of ms from 0 to 1000, got ${reportPacingMs}`);
   const driverMode = options.driver ?? 'auto';
   if (driverMode !== 'auto' && driverMode !== 'mock') throw new ExecutorConfigError(`--driver must be auto or mock, got "${String(driverMode)}"`);
   const tags = (options.tags ?? []).map((t) => t.trim()).filter(Boolean);
@@ -208,6 +220,7 @@ export function compileExecutorOptions(options: ExecutorOptions, topology: HostT
     cgroupParent: options.cgroupParent,
     cgroupRoot: options.cgroupRoot,
     statsIntervalMs,
+    reportPacingMs,
     dataDir: path.resolve(options.dataDir ?? path.join('.corral', `executor-${port}`)),
     killWorkloadsOnExit: options.killWorkloadsOnExit ?? false,
     driverMode,

@@ -13,6 +13,13 @@
  *                                a snapshot)                  frame each, to a controller that did
  *                                                             not announce the feature in `welcome`)
  *
+ * Under load a turn holds few reports, so the outbox also paces its frames: once a frame has
+ * left, the next waits until `pacingMs` after it (a report after a quiet spell still leaves at
+ * the end of its turn). A short task's later steps — RUNNING, RUN_COMPLETED, DEPROVISIONING,
+ * STOPPED — then mostly travel together, and the controller writes its record once per frame
+ * rather than once per step: at ~200 tasks/s that was most of its store writes. The price is at
+ * most `pacingMs` more before the controller sees a state, only while reports are frequent.
+ *
  * Tasks and instances are separate workloads the controller handles apart, so each kind has its
  * own queue; both are flushed together, so neither outlives a snapshot.
  *
@@ -30,34 +37,50 @@ export interface ReportOutboxOptions {
   send: (message: ExecutorMessage) => boolean;
   /** Whether the connected controller announced this feature in `welcome.features`. */
   accepts: (feature: string) => boolean;
+  /** The least time between two frames of reports (ms; 0: one frame per turn, unpaced). */
+  pacingMs: number;
 }
 
 export class ReportOutbox {
   private readonly options: ReportOutboxOptions;
   private tasks: TaskReport[] = [];
   private instances: InstanceReport[] = [];
-  private scheduled: NodeJS.Immediate | undefined;
+  private scheduled: { cancel: () => void } | undefined;
+  /** When the last frame left (performance.now()); timers run on real time, whatever the agent's clock. */
+  private lastSent = -Infinity;
 
   constructor(options: ReportOutboxOptions) {
     this.options = options;
   }
 
-  /** Queues a report; it leaves at the end of this turn. */
+  /** Queues a report; it leaves at the end of this turn, or `pacingMs` after the last frame. */
   push(report: TaskReport | InstanceReport, kind: 'task' | 'instance'): void {
     if (kind === 'task') this.tasks.push(report as TaskReport);
     else this.instances.push(report as InstanceReport);
-    this.scheduled ??= setImmediate(() => this.flush());
+    this.scheduled ??= this.schedule();
   }
 
   /** Sends what is queued now (before a snapshot, so no older report follows a newer snapshot). */
   flush(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled?.cancel();
     this.scheduled = undefined;
+    if (this.tasks.length === 0 && this.instances.length === 0) return;
+    this.lastSent = performance.now();
     const { tasks, instances } = this;
     this.tasks = [];
     this.instances = [];
     if (tasks.length > 0) this.sendTasks(tasks);
     if (instances.length > 0) this.sendInstances(instances);
+  }
+
+  private schedule(): { cancel: () => void } {
+    const wait = this.lastSent + this.options.pacingMs - performance.now();
+    if (wait < 1) {
+      const immediate = setImmediate(() => this.flush());
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const timer = setTimeout(() => this.flush(), wait);
+    return { cancel: () => clearTimeout(timer) };
   }
 
   private sendTasks(tasks: TaskReport[]): void {
