@@ -27,7 +27,7 @@ function cluster(): PlacementDeps {
       executorId: id, hostname: `${id}.host`, port: 3000, transportType: 'HTTP', name: id, tags: i % 2 ? ['gpu'] : [],
       labels: { zone: `z${i % 4}`, rack: `r${i % 16}` }, layout, drivers: ['PROCESS'], version: 'bench', executorState: 'ACTIVE', lastSeen: 0, updated: 0,
     };
-    executors.set(id, { record, connected: true, tasks: new Map(), instances: new Map() });
+    executors.set(id, { record, connected: true, tasks: new Map() });
     ledger.setLayout(id, layout);
   }
   return { ledger, executors: { list: () => [...executors.values()], get: (id: string) => executors.get(id) } };

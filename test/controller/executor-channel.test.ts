@@ -112,7 +112,6 @@ describe('executor channel', () => {
     exec.send({ type: 'instanceUpdates', instances: [instanceReport('AI-1', 'STARTING'), instanceReport('AI-2', 'PENDING'), instanceReport('AI-1', 'HEALTHY')] });
     await waitFor(() => updates.length === 3);
     expect(updates).toEqual(['AI-1:STARTING', 'AI-2:PENDING', 'AI-1:HEALTHY']);
-    expect(controller.ctx!.executors.get(id)?.instances.get('AI-1')?.state).toBe('HEALTHY');
     expect(exec.closed).toBeUndefined();
     await waitFor(() => malformed() - before === 3, { message: 'three malformed frames logged' });
     controller.ctx!.executors.off('instanceUpdate', onUpdate);

@@ -40,7 +40,7 @@ class World {
         tags: i % 4 === 1 ? ['gpu'] : [], labels: {}, layout, drivers: ['PROCESS'], version: 'test',
         executorState: 'ACTIVE', lastSeen: 0, updated: 0,
       };
-      this.executors.set(id, { record, connected: true, tasks: new Map(), instances: new Map() });
+      this.executors.set(id, { record, connected: true, tasks: new Map() });
       this.ledger.setLayout(id, layout);
     }
     this.deps = {

@@ -20,7 +20,7 @@ function cluster(labels: Record<string, Record<string, string>>, tags: Record<st
       executorId: id, hostname: `${id}.host`, port: 3000, transportType: 'HTTP', name: id, tags: tags[id] ?? [], labels: metadata,
       layout, drivers: ['PROCESS'], version: 'test', executorState: 'ACTIVE', lastSeen: 0, updated: 0,
     };
-    executors.set(id, { record, connected: true, tasks: new Map(), instances: new Map() });
+    executors.set(id, { record, connected: true, tasks: new Map() });
     ledger.setLayout(id, layout);
   }
   return { ledger, executors: { list: () => [...executors.values()], get: (id: string) => executors.get(id) } };

@@ -32,7 +32,7 @@ function cluster(specs: Spec[]): PlacementDeps & { ledger: ResourceLedger } {
       tags: s.tags ?? [], labels: {}, layout, drivers: s.drivers ?? ['PROCESS'], version: 'test',
       executorState: s.state ?? 'ACTIVE', lastSeen: 0, updated: 0,
     };
-    executors.set(s.id, { record, connected: s.connected ?? true, tasks: new Map(), instances: new Map() });
+    executors.set(s.id, { record, connected: s.connected ?? true, tasks: new Map() });
     ledger.setLayout(s.id, layout);
   }
   return { ledger, executors: { list: () => [...executors.values()], get: (id: string) => executors.get(id) } };

@@ -220,7 +220,6 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
     switch (message.type) {
       case 'snapshot':
         entry.live.tasks = new Map(message.tasks.map((t) => [t.instanceId, t]));
-        entry.live.instances = new Map(message.instances.map((i) => [i.instanceId, i]));
         entry.live.record.updated = this.opts.clock.now();
         this.notify('snapshot', executorId, message);
         break;
@@ -236,15 +235,11 @@ export class LiveExecutorRegistry extends EventEmitter<ExecutorRegistryEvents> i
         }
         break;
       case 'instanceUpdate':
-        entry.live.instances.set(message.instance.instanceId, message.instance);
         this.notify('instanceUpdate', executorId, message.instance);
         break;
       case 'instanceUpdates':
         // Likewise: each report handled exactly as an `instanceUpdate`, in order.
-        for (const instance of message.instances) {
-          entry.live.instances.set(instance.instanceId, instance);
-          this.notify('instanceUpdate', executorId, instance);
-        }
+        for (const instance of message.instances) this.notify('instanceUpdate', executorId, instance);
         break;
       case 'reply':
         if (!this.requests.settle(executorId, message)) this.log.debug({ executorId, requestId: message.requestId }, 'late or unknown reply ignored');

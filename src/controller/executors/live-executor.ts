@@ -12,9 +12,12 @@ import type {
 export interface LiveExecutor {
   record: ExecutorRecord;
   connected: boolean;
-  /** Last reports from the executor, by instanceId. */
+  /**
+   * Last task reports from the executor, by instanceId (a new leader re-applies them). Instance
+   * reports are not kept here: the instance book holds each instance's state, and a copy of
+   * every report per instance was ~a third of the controller's heap at 10,000 instances.
+   */
   tasks: Map<string, TaskReport>;
-  instances: Map<string, InstanceReport>;
   /** Optional channel features the executor announced in its hello (e.g. `startTasks`). */
   features?: readonly string[];
 }

@@ -15,7 +15,7 @@ export interface RegistryEntry {
 
 export function newEntry(record: ExecutorRecord, connected: boolean): RegistryEntry {
   return {
-    live: { record, connected, tasks: new Map(), instances: new Map() },
+    live: { record, connected, tasks: new Map() },
     lastPing: 0,
     chain: Promise.resolve(),
     transitioning: false,
