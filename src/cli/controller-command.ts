@@ -76,6 +76,9 @@ export function registerControllerCommand(program: Command): void {
         // Loaded on demand so client commands do not pay for the controller's modules.
         const { startController } = await import('../controller/controller.ts');
         controller = await startController(config, { logger });
+        // The process is this controller's alone (unlike tests or `corral dev`, which hold several).
+        const { MemoryReturn } = await import('../controller/memory-return.ts');
+        new MemoryReturn({ thresholdMb: config.memoryReturnMb, logger: logger.child({ component: 'memory' }) }).start();
       } catch (error) {
         process.stderr.write(`corral controller: ${(error as Error).message}\n`);
         process.exit(1);

@@ -98,6 +98,7 @@ const fileSchema = z.strictObject({
   authFailuresPerMinute: z.number().int().min(1).optional(),
   maxEventStreamsPerUser: z.number().int().min(1).optional(),
   maxLogDownloadsPerExecutor: z.number().int().min(1).optional(),
+  memoryReturnMb: z.number().int().min(0).optional(),
   advertiseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://ctl-1.example.com:4000' }).optional(),
 });
 
@@ -105,7 +106,7 @@ const fileSchema = z.strictObject({
 const PLAIN_KEYS = ['host', 'port', 'store', 'clusterSecret', 'authEnabled', 'disableReadAuth', 'users', 'defaultOpSpec',
   'maxOldInstancesPerApp', 'allowedMountDirs', 'enableRawDeviceAccess', 'disableCmdlArgs', 'bodyLimitBytes', 'metricsAuth',
   'allowedOrigins', 'authFailuresPerMinute', 'maxEventStreamsPerUser', 'maxLogDownloadsPerExecutor',
-  'controllerFetchMaxBytes', 'storeDurability', 'advertiseUrl'] as const;
+  'memoryReturnMb', 'controllerFetchMaxBytes', 'storeDurability', 'advertiseUrl'] as const;
 
 /** Compiles parsed file content (`source` names the file in messages). */
 export function compileControllerConfig(raw: unknown, source: string): ControllerConfig {

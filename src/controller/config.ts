@@ -78,6 +78,11 @@ export interface ControllerConfig {
   /** Log downloads one executor serves at once; more are answered 429. */
   maxLogDownloadsPerExecutor: number;
   /**
+   * When resident memory has grown this many MB over its lowest and stopped growing, one
+   * memory-reducing collection gives V8's pooled pages back (memory-return.ts); 0 = never.
+   */
+  memoryReturnMb: number;
+  /**
    * The base URL other controllers, executors and clients reach this controller at (shown in the
    * cluster view, sent as `X-Corral-Leader`). Default: `http://<host or hostname>:<port>`.
    */
@@ -130,6 +135,7 @@ export function defaultControllerConfig(overrides: Partial<ControllerConfig> = {
     maxEventStreamsPerUser: 16,
     maxLogDownloadsPerExecutor: 4,
     leaderLeaseMs: 3_000,
+    memoryReturnMb: 64,
     ...overrides,
   };
 }
