@@ -5,7 +5,7 @@
  * is printed. The simulated fleet is in bench-fleet.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -152,6 +152,9 @@ export async function startBenchController(options: { postgres?: boolean; config
   const fromEnv = (process.env.CORRAL_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   if (fromEnv.length > 0) console.log(`controller's Node started with ${fromEnv.join(' ')} (CORRAL_BENCH_NODE_ARGS)`);
   const nodeArgs = [...(options.nodeArgs ?? []), ...fromEnv];
+  // CORRAL_BENCH_CONTROLLER_LOG=FILE: the controller's log at level info, appended to FILE (to see
+  // what it did during a run, e.g. its memory returns); otherwise errors only, on stderr.
+  const logFile = process.env.CORRAL_BENCH_CONTROLLER_LOG;
   const dir = mkdtempSync(path.join(tmpdir(), 'corral-bench-'));
   let database: string | undefined;
   let store = `sqlite:${path.join(dir, 'controller.db')}`;
@@ -173,7 +176,7 @@ export async function startBenchController(options: { postgres?: boolean; config
   const launch = async (): Promise<number> => {
     const started = performance.now();
     child = spawn(path.join(ROOT, 'node_modules/.bin/node'), [...nodeArgs, path.join(ROOT, 'bin/corral.js'), 'controller', '--config', file], {
-      stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CORRAL_LOG_LEVEL: 'error' },
+      stdio: ['ignore', logFile ? openSync(logFile, 'a') : 'ignore', 'inherit'], env: { ...process.env, CORRAL_LOG_LEVEL: logFile ? 'info' : 'error' },
     });
     const current = child;
     process.once('exit', () => current.kill('SIGKILL'));

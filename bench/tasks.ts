@@ -12,7 +12,7 @@
  *   CPUs as the executor does. Installed with apt-get when absent; `--no-slurm` skips it.
  *
  *   npm run bench:tasks -- --tasks 1000 --concurrency 16 [--unconfined] [--no-slurm]
- *       [--slurm-submit sbatch|array] [--profile DIR] [--durability FULL|PROCESS]
+ *       [--slurm-submit sbatch|array] [--profile DIR] [--durability FULL|PROCESS] [--report-pacing MS]
  *
  * Tasks run in a cgroup each where the machine allows it (src/executor/host/cgroups/README.md);
  * `--unconfined` starts the executor with --no-enforce, to see what confinement costs.
@@ -47,6 +47,8 @@ const { values } = parseArgs({
     'slurm-timeout': { type: 'string', default: '600' },
     // The SQLite store's durability (docs/operations.md): FULL fsyncs every commit, PROCESS only at checkpoints.
     durability: { type: 'string', default: 'FULL' },
+    // The executor's least time between two frames of reports (ms; its default when absent).
+    'report-pacing': { type: 'string' },
   },
 });
 const N = Number(values.tasks);
@@ -110,6 +112,7 @@ function startExecutor(url: string, secret: string, dataDir: string): ChildProce
     ...profileArgs('executor'), path.join(ROOT, 'bin/corral.js'), 'executor', '--controller', url, '--secret', secret,
     '--name', 'bench', '--port', '39999', '--cores', String(EXECUTOR_CORES), '--memory-mb', String(EXECUTOR_CORES * 64),
     '--data-dir', dataDir, '--kill-workloads-on-exit', ...(values.unconfined ? ['--no-enforce'] : []),
+    ...(values['report-pacing'] === undefined ? [] : ['--report-pacing', values['report-pacing']]),
   ], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CORRAL_LOG_LEVEL: 'warn' } });
   // Never leave the executor behind, even when the benchmark is interrupted.
   process.once('exit', () => child.kill('SIGKILL'));

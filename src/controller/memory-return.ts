@@ -70,7 +70,7 @@ export class MemoryReturn {
 
   constructor(options: MemoryReturnOptions) {
     this.options = {
-      checkEveryMs: 15_000, minGapMs: 120_000, maxLiveHeapMb: 192,
+      checkEveryMs: 10_000, minGapMs: 30_000, maxLiveHeapMb: 192,
       readRssMb: residentMb, readLiveHeapMb: () => v8.getHeapStatistics().used_heap_size / MB, now: () => performance.now(),
       ...options,
     };
@@ -78,6 +78,8 @@ export class MemoryReturn {
 
   start(): void {
     if (this.options.thresholdMb <= 0 || this.timer) return;
+    // The floor is what the controller holds now, before any burst (which may be over by the first tick).
+    this.floorMb = this.lastRssMb = this.options.readRssMb();
     this.timer = setInterval(() => this.check(), this.options.checkEveryMs);
     this.timer.unref();
   }

@@ -55,6 +55,17 @@ describe('memory return policy', () => {
     expect(t.collections()).toBe(2);
   });
 
+  it('counts growth from the RSS at start, so a burst over before the first look still counts', () => {
+    const t = setUp();
+    t.policy.start(); // RSS 100 now
+    try {
+      expect(t.at(250, 10_000)).toBe(false); // grew 150 MB since the start: not settled yet
+      expect(t.at(251, 20_000)).toBe(true);
+    } finally {
+      t.policy.stop();
+    }
+  });
+
   it('does nothing below the threshold, with too much live heap, or when turned off', () => {
     const small = setUp();
     small.at(100, 0);
