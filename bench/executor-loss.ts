@@ -64,7 +64,9 @@ type LoggedEvent = { type: string; time: number; metadata: Record<string, unknow
 /** The cluster's events since `sinceWall`, oldest first. */
 async function eventsSince(sinceWall: number): Promise<LoggedEvent[]> {
   const { body } = await call(`${url}/apis/v1/cluster/events?lastSyncTime=${sinceWall}&size=100000`);
-  return ((body?.data ?? []) as LoggedEvent[]).sort((a, b) => a.time - b.time);
+  // The API lists them newest first, by time and then by the order they were appended; sorting by
+  // time alone would keep the events of one millisecond newest first (HEALTHY before STARTING).
+  return ((body?.data ?? []) as LoggedEvent[]).reverse();
 }
 
 /**
