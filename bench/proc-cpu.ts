@@ -68,3 +68,18 @@ export function treeCpu(root: number): TreeCpu {
 export function cpuSince(before: TreeCpu, after: TreeCpu): TreeCpu {
   return { own: after.own - before.own, below: after.below - before.below };
 }
+
+/** The machine's CPU time so far (all cores, from /proc/stat): busy and total, in ticks. */
+export function machineCpuTicks(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+  const ticks = fields.map(Number);
+  const total = ticks.reduce((sum, t) => sum + t, 0);
+  // user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+  return { busy: total - ticks[3] - (ticks[4] ?? 0), total };
+}
+
+/** The share of the machine's cores busy between two `machineCpuTicks()` readings (0–1). */
+export function machineBusyShare(before: { busy: number; total: number }, after: { busy: number; total: number }): number {
+  const total = after.total - before.total;
+  return total > 0 ? (after.busy - before.busy) / total : 0;
+}

@@ -99,7 +99,6 @@ describe('executor channel', () => {
 
   it('refuses a malformed instanceUpdates frame whole, and applies a valid one report by report, in order', async () => {
     const exec = await connectFakeExecutor(controller.url, { secret });
-    const id = exec.identity.executorId;
     const updates: string[] = [];
     const onUpdate = (_id: string, report: InstanceReport) => updates.push(`${report.instanceId}:${report.state}`);
     controller.ctx!.executors.on('instanceUpdate', onUpdate);
