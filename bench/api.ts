@@ -45,6 +45,8 @@ interface Run {
   cpuPerRequest: number;
   /** Share of the machine's cores busy over the run (0–1), everything on it included. */
   machineBusy: number;
+  /** The three seconds of the run whose requests waited longest, worst first. */
+  worstSeconds: string;
 }
 
 /** Issues `request(i)` at `rate`/s for SECONDS, open loop; latency from each request's due time. */
@@ -52,6 +54,8 @@ async function fixedRate(rate: number, cpuMs: () => number, request: (i: number)
   const cpuBefore = cpuMs();
   const machineBefore = machineCpuTicks();
   const latencies: number[] = [];
+  /** The worst latency of the requests due in each second of the run: where in time a tail sits. */
+  const worstBySecond = new Array<number>(SECONDS).fill(0);
   let errors = 0;
   const pending = new Set<Promise<void>>();
   const total = rate * SECONDS;
@@ -61,8 +65,11 @@ async function fixedRate(rate: number, cpuMs: () => number, request: (i: number)
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
     for (; sent < due; sent++) {
       const dueAt = started + (sent * 1000) / rate;
+      const second = Math.floor(sent / rate);
       const p = request(sent).then((ok) => {
-        latencies.push(performance.now() - dueAt);
+        const latency = performance.now() - dueAt;
+        latencies.push(latency);
+        worstBySecond[second] = Math.max(worstBySecond[second], latency);
         if (!ok) errors++;
       }, () => {
         errors++;
@@ -78,6 +85,8 @@ async function fixedRate(rate: number, cpuMs: () => number, request: (i: number)
     latencies: latencies.sort((a, b) => a - b), errors, achieved: total / ((performance.now() - started) / 1000),
     cpuPerRequest: (cpuMs() - cpuBefore) / total,
     machineBusy: machineBusyShare(machineBefore, machineCpuTicks()),
+    worstSeconds: worstBySecond.map((ms, second) => ({ second, ms })).sort((a, b) => b.ms - a.ms).slice(0, 3)
+      .map(({ second, ms }) => `${ms.toFixed(0)} ms for requests due in second ${second}`).join(', '),
   };
 }
 
@@ -134,6 +143,7 @@ async function main(): Promise<void> {
         run.errors > 0 ? `${run.errors} requests failed` : `${cpuDemand('controller', run.cpuPerRequest, rate, 'request')}; `
           + `the machine's cores were ${(run.machineBusy * 100).toFixed(0)} % busy during the run (controller, fleet and this client), so any stall leaves a backlog drained only at the margin left`);
       console.log(`  served ${run.achieved.toFixed(0)}/s, ${run.errors} errors, controller CPU ${run.cpuPerRequest.toFixed(3)} ms per request`);
+      console.log(`  slowest: ${run.worstSeconds}`);
     };
     report(`reads at ${values['read-rate']}/s`, readRun, 20, Number(values['read-rate']));
     report(`task CREATEs at ${values['write-rate']}/s`, writeRun, 50, Number(values['write-rate']));
