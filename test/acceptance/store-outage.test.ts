@@ -26,6 +26,8 @@ let mountDir = '';
 let controller: TestController;
 let configServer: http.Server;
 let releaseConfig: () => void = () => undefined;
+/** Whether the controller's config fetch has reached the config server (and is held there). */
+let configRequested: () => boolean = () => false;
 const filler = () => path.join(mountDir, 'filler');
 
 /** Fills the tmpfs until the kernel refuses another byte. */
@@ -45,6 +47,7 @@ beforeAll(async () => {
     held = response;
   });
   releaseConfig = () => held?.end('config-body');
+  configRequested = () => held !== undefined;
   await new Promise<void>((resolve) => configServer.listen(0, '127.0.0.1', resolve));
   controller = await startTestController({
     mode: 'child',
@@ -84,6 +87,9 @@ describe.skipIf(!isRoot)('a store that runs out of disk', () => {
     });
     expect(scale.body.status).toBe('SUCCESS');
 
+    // The fetch starts when the task is placed, a moment after its CREATE is answered (longer on
+    // a loaded machine): released before it arrived, it would hang until its own timeout.
+    await waitFor(() => configRequested(), { timeoutMs: 15_000, message: 'the config fetch held at the config server' });
     fillDisk();
     releaseConfig(); // the fetched task now wants to be written and started while the disk is full
 
